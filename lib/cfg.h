@@ -1,0 +1,75 @@
+/*
+ * cfg.h: the jwtauth configuration file (SPEC §8).
+ *
+ * One file of `key = value` lines; `#` starts a comment; blank lines are
+ * ignored. Every key has a default (cfg_defaults), unknown keys and bad
+ * values are errors that name the line. The path comes from the
+ * JWTAUTH_CONFIG environment variable, else SYSCONFDIR "/jwtauth.conf".
+ */
+#ifndef JWTAUTH_CFG_H
+#define JWTAUTH_CFG_H
+
+#include <stddef.h>
+
+#define CFG_STR_MAX 512
+
+struct cfg {
+	/* MariaDB */
+	char db_host[CFG_STR_MAX];        /* "localhost" */
+	unsigned int db_port;             /* 3306 */
+	char db_socket[CFG_STR_MAX];      /* "" = client default */
+	char db_name[CFG_STR_MAX];        /* "jwtauth" */
+	char db_user[CFG_STR_MAX];        /* "jwtauth" */
+	char db_password[CFG_STR_MAX];    /* "" (wiped by cfg_wipe) */
+	unsigned int db_connect_timeout;  /* 5 s */
+	unsigned int db_read_timeout;     /* 5 s */
+	unsigned int db_write_timeout;    /* 5 s */
+
+	/* Tokens (SPEC §4) */
+	char issuer[CFG_STR_MAX];         /* "https://localhost:8443" */
+	unsigned int access_token_lifetime;   /* 3600 s */
+	unsigned int refresh_token_lifetime;  /* 604800 s (7 days) */
+	unsigned int clock_skew;              /* 60 s */
+
+	/* Signing keys (SPEC §6) */
+	char master_key_file[CFG_STR_MAX];    /* SYSCONFDIR "/jwtauth/master.key" */
+	unsigned int rsa_key_bits;            /* 2048, 2048..8192 */
+	unsigned int key_cache_refresh;       /* 5 s: min gap between reloads on an unknown kid */
+
+	/* Passwords: Argon2id cost (libsodium crypto_pwhash_str) */
+	unsigned long long argon2_opslimit;   /* crypto_pwhash_OPSLIMIT_INTERACTIVE */
+	size_t argon2_memlimit;               /* crypto_pwhash_MEMLIMIT_INTERACTIVE */
+
+	/* Login throttling, per account */
+	unsigned int login_max_failures;      /* 5 */
+	unsigned int login_failure_window;    /* 900 s */
+
+	/* HTTP */
+	size_t max_body_size;                 /* 65536 bytes */
+
+	/* Logging: 0 error, 1 warn, 2 info, 3 debug */
+	int log_level;                        /* 2 (info) */
+};
+
+/* Fill every field with its default. */
+void cfg_defaults(struct cfg *cfg);
+
+/*
+ * Parse the file at path over the defaults. Return 0 on success, -1 on
+ * failure with a message "path:line: why" written to err (errlen bytes,
+ * always NUL-terminated) and logged.
+ */
+int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Parse a whole file held in memory (for tests and fuzzing); name is used in messages. */
+int cfg_parse(struct cfg *cfg, const char *name, const char *text, size_t len,
+    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* The path to read: $JWTAUTH_CONFIG if set and non-empty, else the built-in default. */
+const char *cfg_path(void);
+
+/* Wipe secrets held in the configuration (db_password). */
+void cfg_wipe(struct cfg *cfg);
+
+#endif

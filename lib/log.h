@@ -1,0 +1,29 @@
+/*
+ * log.h: one line per event on stderr, which nginx keeps in its error log
+ * for FastCGI programs and Apache for CGI ones.
+ *
+ * Line format: "jwtauth[<pid>] <level> <program>: <func>: <message>".
+ * Never pass a password, a refresh token, an access token or a key here.
+ */
+#ifndef JWTAUTH_LOG_H
+#define JWTAUTH_LOG_H
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN = 1, LOG_LVL_INFO = 2, LOG_LVL_DEBUG = 3 };
+
+/* Program name shown in each line (default "jwtauth"). The string must outlive the process. */
+void log_init(const char *progname, int level);
+void log_set_level(int level);
+int log_get_level(void);
+
+/* Parse "error", "warn", "info", "debug"; return the level or -1. */
+int log_level_parse(const char *name);
+
+void log_write(int level, const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_err(...)   log_write(LOG_LVL_ERROR, __func__, __VA_ARGS__)
+#define log_warn(...)  log_write(LOG_LVL_WARN, __func__, __VA_ARGS__)
+#define log_info(...)  log_write(LOG_LVL_INFO, __func__, __VA_ARGS__)
+#define log_debug(...) log_write(LOG_LVL_DEBUG, __func__, __VA_ARGS__)
+
+#endif

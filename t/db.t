@@ -1,0 +1,19 @@
+#!/bin/sh
+# lib/db.c against a real MariaDB: a throw-away server for t/unit/db, which
+# prints its own TAP.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/tap.sh"
+. "$top_srcdir/t/lib/stack.sh"
+
+tap_tmpdir
+tap_at_exit 'stack_mariadb_stop "$TAP_TMP"'
+stack_mariadb_start "$TAP_TMP" >/dev/null || bail_out "MariaDB did not start"
+
+# The programs' account has no DDL rights (t/sql-schema.t checks that);
+# here it may create and drop the unit test's own scratch tables, and
+# nothing else.
+stack_sql "GRANT CREATE, DROP ON jwtauth.db_test_t TO 'jwtauth'@'localhost';
+    GRANT CREATE, DROP ON jwtauth.db_test_lock TO 'jwtauth'@'localhost';" ||
+    bail_out "cannot grant the scratch tables"
+
+# Not exec: the EXIT trap must still stop the server.
+"$top_builddir/t/unit/db"

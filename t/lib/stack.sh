@@ -1,0 +1,354 @@
+# stack.sh: start and stop a private jwtauth stack in one directory.
+#
+# Sourced (POSIX sh) by the tests, each with its own temporary directory,
+# and by ./quickstart with ./var, so that what the tests run is what a user
+# runs. Nothing here touches the system's MariaDB or nginx: every server
+# gets its own data directory, sockets, logs and pid files under DIR.
+#
+#   stack_mariadb_start DIR   private mariadbd, database jwtauth with
+#                             sql/schema.sql and sql/seed.sql applied, a
+#                             jwtauth user, and DIR/jwtauth.conf
+#   stack_mariadb_stop DIR
+#   stack_sql "SQL"           run SQL as the database's root on jwtauth
+#
+# Variables read: top_srcdir (default: this file's repository),
+# STACK_DB_PORT (listen on 127.0.0.1:PORT too; default socket only),
+# STACK_CONF_EXTRA (lines appended to jwtauth.conf).
+# Variables set: STACK_DIR, STACK_DB_SOCKET, JWTAUTH_CONFIG (exported).
+
+: "${top_srcdir:=$(cd "$(dirname "${STACK_SH:-$0}")/../.." 2>/dev/null && pwd)}"
+: "${MARIADBD:=$(command -v mariadbd || echo /usr/sbin/mariadbd)}"
+: "${MARIADB_INSTALL_DB:=$(command -v mariadb-install-db || echo /usr/bin/mariadb-install-db)}"
+: "${MARIADB_CLIENT:=$(command -v mariadb || echo /usr/bin/mariadb)}"
+
+stack_die() {
+	echo "stack.sh: $*" >&2
+	return 1
+}
+
+# Random hex string of $1 bytes, from the kernel's CSPRNG.
+stack_random_hex() {
+	od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# Run the mariadb client as the instance's root, on the jwtauth database.
+stack_sql() {
+	"$MARIADB_CLIENT" --defaults-extra-file="$STACK_DIR/mariadb/root.cnf" \
+	    --batch --skip-column-names jwtauth -e "$1"
+}
+
+# Same, reading SQL from stdin (for files).
+stack_sql_file() {
+	"$MARIADB_CLIENT" --defaults-extra-file="$STACK_DIR/mariadb/root.cnf" \
+	    --batch jwtauth
+}
+
+# Does the instance in $1 (its mariadb/ folder) answer? Before the first
+# start, root has no password yet; afterwards root.cnf holds it.
+stack_mariadb_ping() {
+	[ -S "$STACK_DB_SOCKET" ] || return 1
+	if [ -f "$1/root.cnf" ]; then
+		"$MARIADB_CLIENT" --defaults-extra-file="$1/root.cnf" -e 'SELECT 1' >/dev/null 2>&1
+	else
+		"$MARIADB_CLIENT" --no-defaults --socket="$STACK_DB_SOCKET" -uroot \
+		    -e 'SELECT 1' >/dev/null 2>&1
+	fi
+}
+
+stack_mariadb_start() {
+	STACK_DIR=$(cd "$1" && pwd) || return 1
+	STACK_DB_SOCKET=$STACK_DIR/run/mariadb.sock
+	_m=$STACK_DIR/mariadb
+	mkdir -p "$_m/data" "$STACK_DIR/run" "$STACK_DIR/log" || return 1
+	chmod 700 "$STACK_DIR" "$_m" || return 1
+
+	# mariadbd refuses to run as root unless told which user to be.
+	_user=
+	[ "$(id -u)" = 0 ] && _user=--user=root
+
+	if [ ! -d "$_m/data/mysql" ]; then
+		"$MARIADB_INSTALL_DB" --no-defaults $_user --datadir="$_m/data" \
+		    --auth-root-authentication-method=normal --skip-test-db \
+		    --skip-name-resolve >"$STACK_DIR/log/mariadb-install.log" 2>&1 ||
+		    { cat "$STACK_DIR/log/mariadb-install.log" >&2; stack_die "mariadb-install-db failed"; return 1; }
+	fi
+
+	_net=--skip-networking
+	[ -n "${STACK_DB_PORT:-}" ] && _net="--bind-address=127.0.0.1 --port=$STACK_DB_PORT"
+
+	if [ -f "$_m/mariadbd.pid" ] && kill -0 "$(cat "$_m/mariadbd.pid")" 2>/dev/null; then
+		: # already running (quickstart is idempotent)
+	else
+		# Durability settings stay at their defaults on purpose
+		# (innodb_flush_log_at_trx_commit=1): tests and benchmarks see
+		# what production sees. Small buffers keep many instances cheap.
+		"$MARIADBD" --no-defaults $_user --datadir="$_m/data" \
+		    --socket="$STACK_DB_SOCKET" $_net \
+		    --pid-file="$_m/mariadbd.pid" --log-error="$STACK_DIR/log/mariadb.err" \
+		    --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
+		    --max-connections=500 --skip-name-resolve \
+		    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+		    >/dev/null 2>&1 &
+		_i=0
+		until stack_mariadb_ping "$_m"; do
+			_i=$((_i + 1))
+			if [ "$_i" -gt 300 ]; then
+				tail -n 20 "$STACK_DIR/log/mariadb.err" >&2
+				stack_die "mariadbd did not start within 30 s"
+				return 1
+			fi
+			sleep 0.1
+		done
+	fi
+
+	# First start: give root a random password, kept in a 0600 client file.
+	if [ ! -f "$_m/root.cnf" ]; then
+		_rootpw=$(stack_random_hex 16)
+		"$MARIADB_CLIENT" --no-defaults --socket="$STACK_DB_SOCKET" -uroot -e \
+		    "ALTER USER 'root'@'localhost' IDENTIFIED BY '$_rootpw'" || return 1
+		( umask 077; printf '[client]\nuser=root\npassword=%s\nsocket=%s\n' \
+		    "$_rootpw" "$STACK_DB_SOCKET" >"$_m/root.cnf" ) || return 1
+	fi
+
+	"$MARIADB_CLIENT" --defaults-extra-file="$_m/root.cnf" -e \
+	    "CREATE DATABASE IF NOT EXISTS jwtauth CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ||
+	    return 1
+	stack_sql_file <"$top_srcdir/sql/schema.sql" || return 1
+	stack_sql_file <"$top_srcdir/sql/seed.sql" || return 1
+
+	# The programs' account: data rights on jwtauth only, a fresh random
+	# password at every start, written only to the 0600 config.
+	_dbpw=$(stack_random_hex 16)
+	stack_sql "CREATE USER IF NOT EXISTS 'jwtauth'@'localhost' IDENTIFIED BY '$_dbpw';
+	    ALTER USER 'jwtauth'@'localhost' IDENTIFIED BY '$_dbpw';
+	    GRANT SELECT, INSERT, UPDATE, DELETE ON jwtauth.* TO 'jwtauth'@'localhost';" ||
+	    return 1
+
+	JWTAUTH_CONFIG=$STACK_DIR/jwtauth.conf
+	( umask 077; {
+		echo "# Written by t/lib/stack.sh; rewritten at every start."
+		echo "db_socket = $STACK_DB_SOCKET"
+		echo "db_name = jwtauth"
+		echo "db_user = jwtauth"
+		echo "db_password = $_dbpw"
+		if [ -n "${STACK_CONF_EXTRA:-}" ]; then
+			printf '%s\n' "$STACK_CONF_EXTRA"
+		fi
+	} >"$JWTAUTH_CONFIG" ) || return 1
+	export JWTAUTH_CONFIG STACK_DIR STACK_DB_SOCKET
+}
+
+stack_mariadb_stop() {
+	_m=$(cd "$1" 2>/dev/null && pwd)/mariadb || return 0
+	[ -f "$_m/mariadbd.pid" ] || return 0
+	_pid=$(cat "$_m/mariadbd.pid")
+	kill "$_pid" 2>/dev/null || return 0
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 300 ]; then
+			kill -9 "$_pid" 2>/dev/null
+			break
+		fi
+		sleep 0.1
+	done
+	rm -f "$_m/mariadbd.pid"
+}
+
+# ---------------------------------------------------------------------------
+# The whole stack: MariaDB, signing keys, the FastCGI programs under
+# spawn-fcgi + multiwatch, and nginx with TLS.
+#
+#   stack_start DIR    sets STACK_URL (https://127.0.0.1:PORT), STACK_CACERT
+#   stack_stop DIR
+#
+# Variables read: STACK_HTTPS_PORT (default: a free port), STACK_WORKERS
+# (workers per program, default 2), RATE_LIMIT (off: no limit_req),
+# STACK_PROGRAMS (default: every program).
+# ---------------------------------------------------------------------------
+
+: "${top_builddir:=$top_srcdir}"
+: "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
+: "${SPAWN_FCGI:=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}"
+: "${MULTIWATCH:=$(command -v multiwatch || echo /usr/bin/multiwatch)}"
+STACK_ALL_PROGRAMS="login refresh-token users jwks"
+
+# A TCP port nobody listens on now (the caller retries if it loses a race).
+stack_free_port() {
+	while :; do
+		_p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 + 20000 ))
+		ss -Htln "sport = :$_p" 2>/dev/null | grep -q . || { echo "$_p"; return 0; }
+	done
+}
+
+stack_tls_cert() {
+	_t=$STACK_DIR/tls
+	[ -f "$_t/cert.pem" ] && return 0
+	mkdir -p "$_t" && chmod 700 "$_t" || return 1
+	# ECDSA P-256: the cheapest handshake for the benchmarks, and what a
+	# modern certificate authority would issue.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -days 365 -subj "/CN=localhost" \
+	    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+	    -keyout "$_t/key.pem" -out "$_t/cert.pem" >/dev/null 2>&1 ||
+	    { stack_die "openssl could not make the TLS certificate"; return 1; }
+}
+
+stack_programs_start() {
+	for _prog in ${STACK_PROGRAMS:-$STACK_ALL_PROGRAMS}; do
+		_bin=$top_builddir/cgi-bin/$_prog
+		[ -x "$_bin" ] || { stack_die "$_bin is not built"; return 1; }
+		_pidf=$STACK_DIR/run/$_prog.pid
+		if [ -f "$_pidf" ] && kill -0 "$(cat "$_pidf")" 2>/dev/null; then
+			continue
+		fi
+		rm -f "$STACK_DIR/run/$_prog.sock"
+		# STYLE: spawn-fcgi in fork mode sends the children's stderr to
+		# /dev/null; -n keeps it, so the programs' log lines reach
+		# log/<program>.log. multiwatch restarts a worker that dies.
+		"$SPAWN_FCGI" -n -s "$STACK_DIR/run/$_prog.sock" -M 0600 -- \
+		    "$MULTIWATCH" -f "${STACK_WORKERS:-2}" -- "$_bin" \
+		    >>"$STACK_DIR/log/$_prog.log" 2>&1 </dev/null &
+		echo $! >"$_pidf"
+	done
+	for _prog in ${STACK_PROGRAMS:-$STACK_ALL_PROGRAMS}; do
+		_i=0
+		until [ -S "$STACK_DIR/run/$_prog.sock" ]; do
+			_i=$((_i + 1))
+			[ "$_i" -gt 100 ] && { stack_die "$_prog did not open its socket"; return 1; }
+			sleep 0.05
+		done
+	done
+}
+
+stack_programs_stop() {
+	for _pidf in "$STACK_DIR"/run/*.pid; do
+		[ -f "$_pidf" ] || continue
+		case $_pidf in */mariadbd.pid|*/nginx.pid) continue ;; esac
+		_pid=$(cat "$_pidf")
+		# multiwatch passes SIGTERM on as the graceful signal (SIGUSR1,
+		# which libfcgi handles) and does not restart the workers.
+		kill "$_pid" 2>/dev/null
+		_i=0
+		while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 50 ]; do
+			_i=$((_i + 1)); sleep 0.1
+		done
+		kill -9 "$_pid" 2>/dev/null
+		rm -f "$_pidf"
+	done
+}
+
+stack_nginx_conf() {
+	_n=$STACK_DIR/nginx
+	mkdir -p "$_n/tmp" || return 1
+	_user=
+	# The throw-away stack runs every piece as the invoking user; as root,
+	# nginx would otherwise drop to nobody and lose access to the 0700
+	# stack folder. A real deployment uses www-data (see README).
+	[ "$(id -u)" = 0 ] && _user="user root;"
+	_rl='s/^$//'
+	[ "${RATE_LIMIT:-on}" = off ] && _rl='/limit_req\( \|_zone \)/d'
+	sed -e "s|/run/jwtauth/|$STACK_DIR/run/|g" \
+	    -e "s|/etc/jwtauth/tls/|$STACK_DIR/tls/|g" \
+	    -e "s|listen 443 ssl|listen 127.0.0.1:$STACK_HTTPS_PORT ssl|" \
+	    -e '/listen \[::\]:443/d' \
+	    -e "$_rl" \
+	    "$top_srcdir/nginx/jwtauth.conf" >"$_n/jwtauth.conf" || return 1
+	cat >"$_n/nginx.conf" <<NGINX
+$_user
+worker_processes ${STACK_NGINX_WORKERS:-1};
+pid $STACK_DIR/run/nginx.pid;
+error_log $STACK_DIR/log/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log $STACK_DIR/log/nginx-access.log;
+	client_body_temp_path $_n/tmp/body;
+	fastcgi_temp_path $_n/tmp/fastcgi;
+	proxy_temp_path $_n/tmp/proxy;
+	uwsgi_temp_path $_n/tmp/uwsgi;
+	scgi_temp_path $_n/tmp/scgi;
+	include $_n/jwtauth.conf;
+}
+NGINX
+}
+
+stack_nginx_start() {
+	_pidf=$STACK_DIR/run/nginx.pid
+	if [ -f "$_pidf" ] && kill -0 "$(cat "$_pidf")" 2>/dev/null; then
+		return 0
+	fi
+	_fixed=${STACK_HTTPS_PORT:-}
+	_try=0
+	while :; do
+		_try=$((_try + 1))
+		STACK_HTTPS_PORT=${_fixed:-$(stack_free_port)}
+		stack_nginx_conf || return 1
+		"$NGINX" -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" \
+		    -e "$STACK_DIR/log/nginx-error.log" 2>>"$STACK_DIR/log/nginx-error.log" && break
+		if [ -n "$_fixed" ] || [ "$_try" -ge 5 ]; then
+			tail -n 5 "$STACK_DIR/log/nginx-error.log" >&2
+			stack_die "nginx did not start"
+			return 1
+		fi
+	done
+	echo "$STACK_HTTPS_PORT" >"$STACK_DIR/run/https.port"
+}
+
+stack_nginx_stop() {
+	_pidf=$STACK_DIR/run/nginx.pid
+	[ -f "$_pidf" ] || return 0
+	_pid=$(cat "$_pidf")
+	kill -QUIT "$_pid" 2>/dev/null
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 50 ]; do
+		_i=$((_i + 1)); sleep 0.1
+	done
+	kill -9 "$_pid" 2>/dev/null
+	rm -f "$_pidf"
+}
+
+# curl against the stack: the stack's own CA, no proxy, bounded time.
+stack_curl() {
+	curl -sS --noproxy '*' --cacert "$STACK_CACERT" --max-time 30 "$@"
+}
+
+stack_start() {
+	mkdir -p "$1" || return 1
+	STACK_DIR=$(cd "$1" && pwd)
+	stack_tls_cert || return 1
+	# The issuer names the public URL, so nginx's port must be known
+	# before the config is written: reuse the last one when restarting.
+	if [ -z "${STACK_HTTPS_PORT:-}" ] && [ -f "$STACK_DIR/run/https.port" ]; then
+		STACK_HTTPS_PORT=$(cat "$STACK_DIR/run/https.port")
+	fi
+	: "${STACK_HTTPS_PORT:=$(stack_free_port)}"
+	_caller_extra=${STACK_CONF_EXTRA:-}
+	STACK_CONF_EXTRA="issuer = https://127.0.0.1:$STACK_HTTPS_PORT
+master_key_file = $STACK_DIR/master.key
+$_caller_extra"
+	stack_mariadb_start "$STACK_DIR"
+	_rc=$?
+	STACK_CONF_EXTRA=$_caller_extra
+	[ "$_rc" -eq 0 ] || return 1
+	"$top_builddir/jwtauthctl" init >>"$STACK_DIR/log/jwtauthctl.log" 2>&1 ||
+	    { tail -n 5 "$STACK_DIR/log/jwtauthctl.log" >&2; stack_die "jwtauthctl init failed"; return 1; }
+	stack_programs_start || return 1
+	stack_nginx_start || return 1
+	STACK_URL=https://127.0.0.1:$STACK_HTTPS_PORT
+	STACK_CACERT=$STACK_DIR/tls/cert.pem
+	export STACK_URL STACK_CACERT STACK_HTTPS_PORT
+	# Up when the JWKS answers through nginx.
+	_i=0
+	until stack_curl -o /dev/null -f "$STACK_URL/.well-known/jwks.json" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ "$_i" -gt 100 ] && { stack_die "the stack does not answer at $STACK_URL"; return 1; }
+		sleep 0.1
+	done
+}
+
+stack_stop() {
+	STACK_DIR=$(cd "$1" 2>/dev/null && pwd) || return 0
+	stack_nginx_stop
+	stack_programs_stop
+	stack_mariadb_stop "$STACK_DIR"
+}

@@ -1,0 +1,70 @@
+# tap.sh: TAP for the shell tests (POSIX sh), and the temporary-directory
+# life cycle every test shares.
+#
+#   . "$top_srcdir/t/lib/tap.sh"
+#   tap_tmpdir              -> $TAP_TMP, removed (and its servers stopped) at exit
+#   ok COND_EXIT "name"     -> use as: [ "$x" = y ]; ok $? "x is y"
+#   is GOT WANT "name"
+#   done_testing
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+
+# A test builds its own stack: nothing from a stack that happens to run
+# (./quickstart's, or a developer's shell) may leak into it.
+unset STACK_DIR STACK_DB_PORT STACK_DB_SOCKET STACK_HTTPS_PORT STACK_URL \
+    STACK_CACERT STACK_CONF_EXTRA JWTAUTH_CONFIG
+
+TAP_N=0
+TAP_FAILED=0
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '# got:  %s\n# want: %s\n' "$1" "$2"
+	fi
+}
+
+diag() {
+	printf '# %s\n' "$*"
+}
+
+bail_out() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# Cleanup hooks run at exit, newest first.
+TAP_CLEANUP=
+tap_at_exit() {
+	TAP_CLEANUP="$1; $TAP_CLEANUP"
+}
+tap_run_cleanup() {
+	eval "$TAP_CLEANUP"
+	[ -n "${TAP_TMP:-}" ] && [ -z "${KEEP_TMP:-}" ] && rm -rf "$TAP_TMP"
+	return 0
+}
+trap 'tap_run_cleanup' EXIT
+trap 'exit 130' INT TERM
+
+tap_tmpdir() {
+	TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jwtauth-test.XXXXXX") || bail_out "mktemp failed"
+}
