@@ -147,7 +147,7 @@ stack_mariadb_stop() {
 	while kill -0 "$_pid" 2>/dev/null; do
 		_i=$((_i + 1))
 		if [ "$_i" -gt 300 ]; then
-			kill -9 "$_pid" 2>/dev/null
+			kill -9 "$_pid" 2>/dev/null || :
 			break
 		fi
 		sleep 0.1
@@ -171,7 +171,7 @@ stack_mariadb_stop() {
 : "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 : "${SPAWN_FCGI:=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}"
 : "${MULTIWATCH:=$(command -v multiwatch || echo /usr/bin/multiwatch)}"
-STACK_ALL_PROGRAMS="login refresh-token users jwks"
+STACK_ALL_PROGRAMS="login refresh-token users products jwks"
 
 # A TCP port nobody listens on now (the caller retries if it loses a race).
 stack_free_port() {
@@ -228,12 +228,12 @@ stack_programs_stop() {
 		_pid=$(cat "$_pidf")
 		# multiwatch passes SIGTERM on as the graceful signal (SIGUSR1,
 		# which libfcgi handles) and does not restart the workers.
-		kill "$_pid" 2>/dev/null
+		kill "$_pid" 2>/dev/null || :
 		_i=0
 		while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 50 ]; do
 			_i=$((_i + 1)); sleep 0.1
 		done
-		kill -9 "$_pid" 2>/dev/null
+		kill -9 "$_pid" 2>/dev/null || :
 		rm -f "$_pidf"
 	done
 }
@@ -298,12 +298,12 @@ stack_nginx_stop() {
 	_pidf=$STACK_DIR/run/nginx.pid
 	[ -f "$_pidf" ] || return 0
 	_pid=$(cat "$_pidf")
-	kill -QUIT "$_pid" 2>/dev/null
+	kill -QUIT "$_pid" 2>/dev/null || :
 	_i=0
 	while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 50 ]; do
 		_i=$((_i + 1)); sleep 0.1
 	done
-	kill -9 "$_pid" 2>/dev/null
+	kill -9 "$_pid" 2>/dev/null || :
 	rm -f "$_pidf"
 }
 

@@ -1,0 +1,1023 @@
+/*
+ * jwtauthctl: the administrator's command line (SPEC §7, jwtauthctl(8)).
+ *
+ * Reads the same configuration as the FastCGI programs and works through
+ * the same library: the key store (keys.h), the account rules and writes
+ * (account.h), session revocation (session.h). Exit status 0 on success,
+ * 1 on failure, 2 on a usage error; results on stdout, errors on stderr.
+ * Passwords are read from standard input, never taken as arguments (they
+ * would show in ps(1) and in shell history), and wiped after use.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "account.h"
+#include "app.h"
+#include "cfg.h"
+#include "db.h"
+#include "jwk.h"
+#include "keys.h"
+#include "log.h"
+#include "pwhash.h"
+#include "reqjson.h"
+#include "session.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+#define EXIT_OK     0
+#define EXIT_FAIL   1
+#define EXIT_USAGE  2
+
+#define CTL_PW_MAX      1024    /* bytes read for a password: 100 characters of up to 4 bytes fit */
+#define CTL_DAYS_MAX    36500
+#define CTL_CLIENT_ID_MAX   100 /* Clients.ClientId VARCHAR(100) */
+#define CTL_CLIENT_NAME_MAX 100 /* Clients.Name VARCHAR(100) */
+#define CTL_CLIENT_URL_MAX  500 /* Clients.ClientURL VARCHAR(500) */
+
+/*
+ * purge: a revoked token is kept this long after its revocation (unless
+ * its family is still alive), so that presenting it right after a logout
+ * still answers "already revoked" rather than "invalid".
+ */
+#define CTL_PURGE_REVOKED_AGE 86400
+
+static const char *progname = "jwtauthctl";
+
+struct cmd {
+	const char *group;      /* "keys", or NULL for a one-word command */
+	const char *name;
+	const char *args;       /* usage after the command words */
+	const char *help;       /* what it does, for --help */
+	int (*run)(struct app *, int, char **, const struct cmd *);
+	int minargs, maxargs;   /* positional arguments */
+	int needs_app;
+};
+
+static int cmd_init(struct app *, int, char **, const struct cmd *);
+static int cmd_keys_list(struct app *, int, char **, const struct cmd *);
+static int cmd_keys_rotate(struct app *, int, char **, const struct cmd *);
+static int cmd_user_add(struct app *, int, char **, const struct cmd *);
+static int cmd_user_list(struct app *, int, char **, const struct cmd *);
+static int cmd_user_passwd(struct app *, int, char **, const struct cmd *);
+static int cmd_user_grant(struct app *, int, char **, const struct cmd *);
+static int cmd_user_revoke(struct app *, int, char **, const struct cmd *);
+static int cmd_client_add(struct app *, int, char **, const struct cmd *);
+static int cmd_client_list(struct app *, int, char **, const struct cmd *);
+static int cmd_sessions_revoke(struct app *, int, char **, const struct cmd *);
+static int cmd_purge(struct app *, int, char **, const struct cmd *);
+
+static const struct cmd cmds[] = {
+	{ NULL, "init", "",
+	    "Create the master key file if it is missing, then the first signing key\n"
+	    "if no key is active. Running it again changes nothing.",
+	    cmd_init, 0, 0, 1 },
+	{ "keys", "list", "",
+	    "List the signing keys, newest first: kid, creation time, status (active,\n"
+	    "published: retired but still verifying, or retired) and retirement time.",
+	    cmd_keys_list, 0, 0, 1 },
+	{ "keys", "rotate", "[--if-older-than DAYS]",
+	    "Make a new signing key active and retire the current one, which keeps\n"
+	    "verifying for access_token_lifetime + clock_skew. With --if-older-than,\n"
+	    "only when the active key is at least DAYS days old (for cron).",
+	    cmd_keys_rotate, 0, 0, 1 },
+	{ "user", "add", "EMAIL FIRSTNAME [LASTNAME]",
+	    "Add a user with role User. The password is read from standard input\n"
+	    "(one line). The rules of POST /api/Users/Register apply.",
+	    cmd_user_add, 2, 3, 1 },
+	{ "user", "list", "",
+	    "List the users: id, email, first name, last name and roles.",
+	    cmd_user_list, 0, 0, 1 },
+	{ "user", "passwd", "EMAIL",
+	    "Set a user's password, read from standard input (one line), and revoke\n"
+	    "every refresh token of the user.",
+	    cmd_user_passwd, 1, 1, 1 },
+	{ "user", "grant", "EMAIL ROLE",
+	    "Give a user a role (Admin, Editor or User). Access tokens already\n"
+	    "issued keep their roles until they expire.",
+	    cmd_user_grant, 2, 2, 1 },
+	{ "user", "revoke", "EMAIL ROLE",
+	    "Take a role from a user. Access tokens already issued keep their roles\n"
+	    "until they expire; refreshed ones carry the new roles.",
+	    cmd_user_revoke, 2, 2, 1 },
+	{ "client", "add", "CLIENTID NAME URL",
+	    "Register a client application. URL (http:// or https://) becomes the\n"
+	    "audience of the access tokens issued to it.",
+	    cmd_client_add, 3, 3, 1 },
+	{ "client", "list", "",
+	    "List the registered clients: client id, name and URL.",
+	    cmd_client_list, 0, 0, 1 },
+	{ "sessions", "revoke", "--user EMAIL",
+	    "Revoke every live refresh token of a user, on every client.",
+	    cmd_sessions_revoke, 0, 0, 1 },
+	{ NULL, "purge", "",
+	    "Delete the refresh tokens that can no longer matter: expired, or revoked\n"
+	    "more than a day ago, and whose family holds no live token (so reuse\n"
+	    "detection keeps working); and the login-throttle rows whose window ended.",
+	    cmd_purge, 0, 0, 1 },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* ------------------------------------------------------------------ */
+/* Usage                                                               */
+/* ------------------------------------------------------------------ */
+
+static void
+cmd_usage_line(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "%s %s%s%s%s%s", progname, c->group != NULL ? c->group : "",
+	    c->group != NULL ? " " : "", c->name, *c->args != '\0' ? " " : "", c->args);
+}
+
+static void
+usage_all(FILE *f, const char *group)
+{
+	fprintf(f, "usage: %s [-c FILE] %s%sCOMMAND [ARGS]\n\n", progname,
+	    group != NULL ? group : "", group != NULL ? " " : "");
+	fprintf(f, "Commands:\n");
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (group != NULL && (cmds[i].group == NULL || strcmp(cmds[i].group, group) != 0))
+			continue;
+		fprintf(f, "  ");
+		cmd_usage_line(f, &cmds[i]);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nOptions:\n"
+	    "  -c FILE   configuration file (default: $JWTAUTH_CONFIG, else %s)\n"
+	    "  --help    this text; COMMAND --help describes one command\n",
+	    SYSCONFDIR "/jwtauth.conf");
+}
+
+static void
+cmd_help(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "usage: ");
+	cmd_usage_line(f, c);
+	fprintf(f, "\n\n%s\n", c->help);
+}
+
+/* Say what is wrong with the command line, then how it goes. Return EXIT_USAGE. */
+static int usage_error(const struct cmd *, const char *, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: ");
+	cmd_usage_line(stderr, c);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Print a value from the database: a name may hold anything a client sent,
+ * and control characters must not reach the administrator's terminal (nor
+ * a tab break the columns).
+ */
+static void
+put_field(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+static void
+put_row(size_t n, const char *const *fields)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			putchar('\t');
+		put_field(fields[i]);
+	}
+	putchar('\n');
+}
+
+/*
+ * Read one line of standard input into buf (cap bytes, NUL included),
+ * without the newline. On a terminal, prompt on stderr and turn echo off.
+ * Read one byte at a time so that nothing past the line sits in a stdio
+ * buffer that is never wiped. Return 0, or -1 (message printed).
+ */
+static int
+read_password(char *buf, size_t cap, size_t *len)
+{
+	struct termios old, noecho;
+	int tty, rc = -1;
+	ssize_t n;
+	char ch;
+
+	*len = 0;
+	memset(&old, 0, sizeof(old));
+	tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		fflush(stderr);
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho) != 0)
+			tty = 0;
+	}
+	for (;;) {
+		n = read(STDIN_FILENO, &ch, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "%s: cannot read the password: %s\n", progname, strerror(errno));
+			goto fail;
+		}
+		if (n == 0 || ch == '\n')
+			break;
+		if (ch == '\0') {
+			fprintf(stderr, "%s: the password contains a NUL byte\n", progname);
+			goto fail;
+		}
+		if (*len + 1 >= cap) {
+			fprintf(stderr, "%s: the password is too long\n", progname);
+			goto fail;
+		}
+		buf[(*len)++] = ch;
+	}
+	if (*len > 0 && buf[*len - 1] == '\r')
+		(*len)--;
+	buf[*len] = '\0';
+	rc = 0;
+fail:
+	ch = 0;
+	if (tty) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (rc != 0) {
+		sodium_memzero(buf, cap);
+		*len = 0;
+	}
+	return rc;
+}
+
+static void
+invalid(void *arg, const char *field, const char *message)
+{
+	fprintf(stderr, "%s: %s: %s\n", progname, field, message);
+}
+
+/*
+ * The API reads only valid UTF-8 (lib/reqjson.c): a name or a password
+ * that is not could be stored here but never typed into a request.
+ */
+static int
+utf8_ok(const char *what, const char *s, size_t len)
+{
+	if (s == NULL || rj_utf8_valid(s, len))
+		return 1;
+	fprintf(stderr, "%s: %s is not valid UTF-8\n", progname, what);
+	return 0;
+}
+
+static struct account_str
+astr(const char *s)
+{
+	struct account_str a = { s, s != NULL ? strlen(s) : 0 };
+
+	return a;
+}
+
+static int
+db_failed(void)
+{
+	fprintf(stderr, "%s: the database is unavailable (see the message above)\n", progname);
+	return EXIT_FAIL;
+}
+
+/* Find a user by email into u. Return EXIT_OK, or EXIT_FAIL with a message. */
+static int
+find_user(struct app *app, const char *email, struct account_user *u)
+{
+	switch (account_by_email(app->db, email, strlen(email), u)) {
+	case ACCOUNT_OK:
+		return EXIT_OK;
+	case ACCOUNT_NOT_FOUND:
+		fprintf(stderr, "%s: no user with email %s\n", progname, email);
+		return EXIT_FAIL;
+	default:
+		return db_failed();
+	}
+}
+
+/* Has s a byte below 0x20 or DEL? */
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* init and keys                                                       */
+/* ------------------------------------------------------------------ */
+
+static int
+count_active(void *arg, const struct keys_info *info)
+{
+	*(int *)arg += info->active;
+	return 0;
+}
+
+/* Create the folder that will hold the master key, one level, mode 0700. */
+static int
+make_parent(const char *path)
+{
+	char dir[CFG_STR_MAX];
+	char *slash;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, strlen(path) + 1);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (stat(dir, &st) == 0)
+		return 0;
+	if (errno != ENOENT || mkdir(dir, 0700) != 0) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", progname, dir, strerror(errno));
+		return -1;
+	}
+	printf("created directory %s\n", dir);
+	return 0;
+}
+
+static int
+cmd_init(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	const char *path = app->cfg.master_key_file;
+	char kid[JWK_KID_LEN + 1];
+	const char *akid;
+	EVP_PKEY *priv;
+	int active = 0;
+
+	if (make_parent(path) != 0)
+		return EXIT_FAIL;
+	switch (keys_master_create(path)) {
+	case 0:
+		printf("created master key file %s\n", path);
+		break;
+	case 1:
+		break;
+	default:
+		fprintf(stderr, "%s: cannot create the master key file %s\n", progname, path);
+		return EXIT_FAIL;
+	}
+	if (keys_master_check(app->keys) != 0) {
+		fprintf(stderr, "%s: the master key file %s cannot be used (see the message above)\n",
+		    progname, path);
+		return EXIT_FAIL;
+	}
+	if (keys_list(app->keys, app->db, count_active, &active) != 0)
+		return db_failed();
+	if (active == 0) {
+		if (keys_generate(app->keys, app->db, 0, kid) != KEYS_OK) {
+			fprintf(stderr, "%s: cannot create a signing key\n", progname);
+			return EXIT_FAIL;
+		}
+		printf("created signing key %s\n", kid);
+		return EXIT_OK;
+	}
+	/* A key exists: prove that this master key opens it. */
+	if (keys_active(app->keys, app->db, &priv, &akid) != KEYS_OK) {
+		fprintf(stderr, "%s: the active signing key cannot be used: is %s the master key"
+		    " it was made with? (see the message above)\n", progname, path);
+		return EXIT_FAIL;
+	}
+	printf("active signing key %s\n", akid);
+	return EXIT_OK;
+}
+
+static int
+keys_row(void *arg, const struct keys_info *info)
+{
+	const char *f[4];
+
+	f[0] = info->kid;
+	f[1] = info->created;
+	f[2] = info->active ? "active" : info->published ? "published" : "retired";
+	f[3] = info->retired != NULL ? info->retired : "-";
+	put_row(4, f);
+	return 0;
+}
+
+static int
+cmd_keys_list(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	static const char *const head[] = { "KID", "CREATED", "STATUS", "RETIRED" };
+
+	put_row(4, head);
+	if (keys_list(app->keys, app->db, keys_row, NULL) != 0)
+		return db_failed();
+	return EXIT_OK;
+}
+
+static int
+cmd_keys_rotate(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	char kid[JWK_KID_LEN + 1];
+	const char *days = argv[0];     /* the option's value, set by main */
+	unsigned long n;
+	char *end;
+	int rotated = 0;
+
+	if (days == NULL) {
+		if (keys_generate(app->keys, app->db, 0, kid) != KEYS_OK) {
+			fprintf(stderr, "%s: rotation failed (see the message above)\n", progname);
+			return EXIT_FAIL;
+		}
+		printf("rotated: new active signing key %s\n", kid);
+		return EXIT_OK;
+	}
+	errno = 0;
+	n = strtoul(days, &end, 10);
+	if (*days < '0' || *days > '9' || *end != '\0' || errno != 0 || n > CTL_DAYS_MAX)
+		return usage_error(c, "--if-older-than: not a number of days from 0 to 36500: %s",
+		    days);
+	if (keys_rotate_if_older(app->keys, app->db, (unsigned int)n, &rotated, kid) != KEYS_OK) {
+		fprintf(stderr, "%s: rotation failed (see the message above)\n", progname);
+		return EXIT_FAIL;
+	}
+	if (rotated)
+		printf("rotated: new active signing key %s\n", kid);
+	else
+		printf("not rotated: the active key is less than %lu day%s old\n", n, n == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* user                                                                */
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_user_add(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	struct account_input in;
+	char pw[CTL_PW_MAX];
+	size_t pwlen;
+	long long id = 0;
+	int rc = EXIT_FAIL;
+
+	if (read_password(pw, sizeof(pw), &pwlen) != 0)
+		return EXIT_FAIL;
+	memset(&in, 0, sizeof(in));
+	in.email = astr(argv[0]);
+	in.firstname = astr(argv[1]);
+	in.lastname = astr(argc > 2 ? argv[2] : NULL);
+	in.password.p = pw;
+	in.password.len = pwlen;
+	if (!utf8_ok("EMAIL", in.email.p, in.email.len) ||
+	    !utf8_ok("FIRSTNAME", in.firstname.p, in.firstname.len) ||
+	    !utf8_ok("LASTNAME", in.lastname.p, in.lastname.len) ||
+	    !utf8_ok("the password", pw, pwlen))
+		goto fail;
+	/* SPEC §3 Register: every failing rule is reported. */
+	if (account_validate(&in, ACCOUNT_CHECK_REGISTER, invalid, NULL) != 0)
+		goto fail;
+	switch (account_register(app->db, &in, &app->cost, &id)) {
+	case ACCOUNT_OK:
+		printf("added user %lld ", id);
+		put_field(argv[0]);
+		printf(" with role User\n");
+		rc = EXIT_OK;
+		break;
+	case ACCOUNT_EMAIL_TAKEN:
+		fprintf(stderr, "%s: Email is already registered.\n", progname);
+		break;
+	default:
+		rc = db_failed();
+		break;
+	}
+fail:
+	sodium_memzero(pw, sizeof(pw));
+	return rc;
+}
+
+struct user_row {
+	long long id;
+	char email[ACCOUNT_EMAIL_MAX];
+	char first[ACCOUNT_NAME_MAX];
+	char last[ACCOUNT_NAME_MAX];
+	int last_null;
+	char roles[ACCOUNT_ROLES_MAX * ACCOUNT_ROLE_MAX];
+};
+
+static int
+user_row(void *arg)
+{
+	struct user_row *r = arg;
+	char id[32];
+	const char *f[5];
+
+	snprintf(id, sizeof(id), "%lld", r->id);
+	f[0] = id;
+	f[1] = r->email;
+	f[2] = r->first;
+	f[3] = r->last_null ? "" : r->last;
+	f[4] = r->roles;
+	put_row(5, f);
+	return 0;
+}
+
+static int
+cmd_user_list(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	static const char *const head[] = { "ID", "EMAIL", "FIRSTNAME", "LASTNAME", "ROLES" };
+	struct user_row *r;
+	int rc = EXIT_OK;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return EXIT_FAIL;
+	}
+	struct db_col cols[] = {
+		DB_OUT_INT(&r->id),
+		DB_OUT_STR(r->email, sizeof(r->email)),
+		DB_OUT_STR(r->first, sizeof(r->first)),
+		DB_OUT_STR_N(r->last, sizeof(r->last), &r->last_null),
+		DB_OUT_STR(r->roles, sizeof(r->roles)),
+	};
+
+	put_row(5, head);
+	if (db_query(app->db,
+	    "SELECT u.Id, u.Email, u.Firstname, u.Lastname,"
+	    " IFNULL(GROUP_CONCAT(r.Name ORDER BY r.Name SEPARATOR ','), '')"
+	    " FROM Users u LEFT JOIN UserRoles ur ON ur.UserId = u.Id"
+	    " LEFT JOIN Roles r ON r.Id = ur.RoleId"
+	    " GROUP BY u.Id, u.Email, u.Firstname, u.Lastname ORDER BY u.Id",
+	    NULL, 0, cols, DB_NPARAMS(cols), user_row, r, NULL) != DB_OK)
+		rc = db_failed();
+	free(r);
+	return rc;
+}
+
+static int
+cmd_user_passwd(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	struct account_user *u;
+	struct account_input in;
+	char pw[CTL_PW_MAX];
+	size_t pwlen = 0;
+	int rc = EXIT_FAIL;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return EXIT_FAIL;
+	}
+	if ((rc = find_user(app, argv[0], u)) != EXIT_OK)
+		goto out;
+	rc = EXIT_FAIL;
+	if (read_password(pw, sizeof(pw), &pwlen) != 0)
+		goto out;
+	memset(&in, 0, sizeof(in));
+	in.password.p = pw;
+	in.password.len = pwlen;
+	/* ACCOUNT_CHECK_UPDATE passes an empty password (left unchanged); here it is required. */
+	if (pwlen == 0) {
+		invalid(NULL, "Password", "Password is required.");
+		goto out;
+	}
+	if (!utf8_ok("the password", pw, pwlen) ||
+	    account_validate(&in, ACCOUNT_CHECK_UPDATE, invalid, NULL) != 0)
+		goto out;
+	/* SPEC §3: a password change revokes every refresh token, in the same transaction. */
+	switch (account_update(app->db, u->id, &in, &app->cost)) {
+	case ACCOUNT_OK:
+		printf("password changed for ");
+		put_field(u->email);
+		printf("; every refresh token of the user is revoked\n");
+		rc = EXIT_OK;
+		break;
+	case ACCOUNT_NOT_FOUND:
+		fprintf(stderr, "%s: no user with email %s\n", progname, argv[0]);
+		break;
+	default:
+		rc = db_failed();
+		break;
+	}
+out:
+	sodium_memzero(pw, sizeof(pw));
+	sodium_memzero(u, sizeof(*u));      /* holds the old hash */
+	free(u);
+	return rc;
+}
+
+/* Find a role by name (case-insensitive, as Roles.Name compares). */
+static int
+find_role(struct app *app, const char *name, long long *id, char canon[ACCOUNT_ROLE_MAX])
+{
+	struct db_param p[] = { DB_STR(name) };
+	struct db_col cols[] = { DB_OUT_INT(id), DB_OUT_STR(canon, ACCOUNT_ROLE_MAX) };
+	size_t n = 0;
+
+	if (db_query(app->db, "SELECT Id, Name FROM Roles WHERE Name = ?", p, 1,
+	    cols, DB_NPARAMS(cols), NULL, NULL, &n) != DB_OK)
+		return db_failed();
+	if (n == 0) {
+		fprintf(stderr, "%s: no role %s (the roles are Admin, Editor and User)\n",
+		    progname, name);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int
+user_role(struct app *app, char **argv, int grant)
+{
+	struct account_user *u;
+	char role[ACCOUNT_ROLE_MAX];
+	long long rid = 0;
+	unsigned long long n = 0;
+	enum db_rc drc;
+	int rc;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return EXIT_FAIL;
+	}
+	if ((rc = find_user(app, argv[0], u)) != EXIT_OK ||
+	    (rc = find_role(app, argv[1], &rid, role)) != EXIT_OK)
+		goto out;
+	struct db_param p[] = { DB_INT(u->id), DB_INT(rid) };
+	if (grant)
+		drc = db_exec(app->db, "INSERT INTO UserRoles (UserId, RoleId) VALUES (?, ?)",
+		    p, 2, &n, NULL);
+	else
+		drc = db_exec(app->db, "DELETE FROM UserRoles WHERE UserId = ? AND RoleId = ?",
+		    p, 2, &n, NULL);
+	if (drc != DB_OK && drc != DB_DUPLICATE) {
+		rc = db_failed();
+		goto out;
+	}
+	/* The state asked for is the state reached: both are successes. */
+	put_field(u->email);
+	if (grant)
+		printf(drc == DB_DUPLICATE ? " already has role %s\n" : ": granted role %s\n", role);
+	else
+		printf(n == 0 ? " does not have role %s\n" : ": revoked role %s\n", role);
+	rc = EXIT_OK;
+out:
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+	return rc;
+}
+
+static int
+cmd_user_grant(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	return user_role(app, argv, 1);
+}
+
+static int
+cmd_user_revoke(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	return user_role(app, argv, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* client                                                              */
+/* ------------------------------------------------------------------ */
+
+/* A text argument: not empty, at most max characters, no control character. */
+static int
+check_text(const char *what, const char *s, size_t max, int no_space)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || !rj_utf8_valid(s, len) || rj_utf8_len(s, len) > max || has_control(s) ||
+	    (no_space && strchr(s, ' ') != NULL)) {
+		fprintf(stderr, "%s: %s must be 1 to %zu characters of UTF-8 without control"
+		    " characters%s\n", progname, what, max, no_space ? " or spaces" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_client_add(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	struct db_param p[] = { DB_STR(argv[0]), DB_STR(argv[1]), DB_STR(argv[2]) };
+	const char *url = argv[2];
+	int bad = 0;
+
+	bad |= check_text("CLIENTID", argv[0], CTL_CLIENT_ID_MAX, 1) != 0;
+	bad |= check_text("NAME", argv[1], CTL_CLIENT_NAME_MAX, 0) != 0;
+	bad |= check_text("URL", url, CTL_CLIENT_URL_MAX, 1) != 0;
+	/* The URL is the access token's aud (SPEC §4): an absolute http(s) URL. */
+	if (!bad && !((strncmp(url, "https://", 8) == 0 && url[8] != '\0') ||
+	    (strncmp(url, "http://", 7) == 0 && url[7] != '\0'))) {
+		fprintf(stderr, "%s: URL must start with https:// or http://\n", progname);
+		bad = 1;
+	}
+	if (bad)
+		return EXIT_FAIL;
+	switch (db_exec(app->db, "INSERT INTO Clients (ClientId, Name, ClientURL) VALUES (?, ?, ?)",
+	    p, DB_NPARAMS(p), NULL, NULL)) {
+	case DB_OK:
+		printf("added client %s\n", argv[0]);
+		return EXIT_OK;
+	case DB_DUPLICATE:
+		fprintf(stderr, "%s: client %s already exists\n", progname, argv[0]);
+		return EXIT_FAIL;
+	default:
+		return db_failed();
+	}
+}
+
+struct client_row {
+	char id[CTL_CLIENT_ID_MAX * 4 + 1];
+	char name[CTL_CLIENT_NAME_MAX * 4 + 1];
+	char url[CTL_CLIENT_URL_MAX * 4 + 1];
+};
+
+static int
+client_row(void *arg)
+{
+	struct client_row *r = arg;
+	const char *f[3] = { r->id, r->name, r->url };
+
+	put_row(3, f);
+	return 0;
+}
+
+static int
+cmd_client_list(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	static const char *const head[] = { "CLIENTID", "NAME", "URL" };
+	struct client_row *r;
+	int rc = EXIT_OK;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return EXIT_FAIL;
+	}
+	struct db_col cols[] = {
+		DB_OUT_STR(r->id, sizeof(r->id)),
+		DB_OUT_STR(r->name, sizeof(r->name)),
+		DB_OUT_STR(r->url, sizeof(r->url)),
+	};
+
+	put_row(3, head);
+	if (db_query(app->db, "SELECT ClientId, Name, ClientURL FROM Clients ORDER BY Id",
+	    NULL, 0, cols, DB_NPARAMS(cols), client_row, r, NULL) != DB_OK)
+		rc = db_failed();
+	free(r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* sessions and purge                                                  */
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_sessions_revoke(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	struct account_user *u;
+	unsigned long long n = 0;
+	int rc;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return EXIT_FAIL;
+	}
+	/* argv[0] is the --user value, set by main. */
+	if ((rc = find_user(app, argv[0], u)) != EXIT_OK)
+		goto out;
+	if (session_revoke_user(app, u->id, &n) != SESSION_OK) {
+		rc = db_failed();
+		goto out;
+	}
+	printf("revoked %llu refresh token%s of ", n, n == 1 ? "" : "s");
+	put_field(u->email);
+	putchar('\n');
+	rc = EXIT_OK;
+out:
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+	return rc;
+}
+
+static int
+cmd_purge(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	struct db_param pr[] = { DB_INT(CTL_PURGE_REVOKED_AGE) };
+	struct db_param pt[] = { DB_INT(app->cfg.login_failure_window) };
+	unsigned long long tokens = 0, throttle = 0;
+
+	/*
+	 * A row goes only when its family holds no live token: presenting a
+	 * rotated-away token must still revoke the family (SPEC §3 reuse
+	 * detection) for as long as a descendant of it can be used. An
+	 * expired token can no longer be used by anyone; a revoked one is
+	 * kept a day so that a repeated logout still reads "already revoked".
+	 */
+	if (db_exec(app->db,
+	    "DELETE r FROM RefreshTokens r"
+	    " LEFT JOIN RefreshTokens l ON l.FamilyId = r.FamilyId"
+	    "  AND l.IsRevoked = 0 AND l.ExpiresAt > UTC_TIMESTAMP()"
+	    " WHERE l.Id IS NULL"
+	    "  AND (r.ExpiresAt <= UTC_TIMESTAMP()"
+	    "   OR (r.IsRevoked = 1 AND r.RevokedAt <= UTC_TIMESTAMP() - INTERVAL ? SECOND))",
+	    pr, 1, &tokens, NULL) != DB_OK)
+		return db_failed();
+	/* throttle.c restarts a window that has passed: such a row counts for nothing. */
+	if (db_exec(app->db,
+	    "DELETE FROM LoginThrottle WHERE WindowStart + INTERVAL ? SECOND <= UTC_TIMESTAMP()",
+	    pt, 1, &throttle, NULL) != DB_OK)
+		return db_failed();
+	printf("purged %llu refresh token%s and %llu login-throttle row%s\n",
+	    tokens, tokens == 1 ? "" : "s", throttle, throttle == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                */
+/* ------------------------------------------------------------------ */
+
+static int
+is_help(const char *s)
+{
+	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
+}
+
+/*
+ * Take an option with a value: "--name VALUE" or "--name=VALUE". Return 1
+ * if argv[*i] is that option (*val set, *i advanced), 0 if it is not, -1
+ * if its value is missing.
+ */
+static int
+opt_value(int argc, char **argv, int *i, const char *name, char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd *c = NULL;
+	const char *conf = NULL;
+	char *optval = NULL;
+	char *pos[5];       /* up to 3 arguments, an option's value, NULL */
+	char err[CFG_STR_MAX + 256];
+	struct app app;
+	int i = 1, npos = 0, rc, only_pos = 0;
+
+	/* Global options. */
+	while (i < argc && argv[i][0] == '-') {
+		if (is_help(argv[i])) {
+			usage_all(stdout, NULL);
+			return EXIT_OK;
+		}
+		if (strcmp(argv[i], "-c") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "%s: -c needs a file\n", progname);
+				usage_all(stderr, NULL);
+				return EXIT_USAGE;
+			}
+			conf = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		fprintf(stderr, "%s: unknown option %s\n", progname, argv[i]);
+		usage_all(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "%s: no command\n", progname);
+		usage_all(stderr, NULL);
+		return EXIT_USAGE;
+	}
+
+	/* The command: one word, or a group and a word. */
+	for (size_t k = 0; k < NCMDS; k++)
+		if (cmds[k].group == NULL && strcmp(cmds[k].name, argv[i]) == 0)
+			c = &cmds[k];
+	if (c != NULL) {
+		i++;
+	} else {
+		const char *group = argv[i];
+		int known = 0;
+
+		for (size_t k = 0; k < NCMDS; k++)
+			known |= cmds[k].group != NULL && strcmp(cmds[k].group, group) == 0;
+		if (!known) {
+			fprintf(stderr, "%s: unknown command %s\n", progname, group);
+			usage_all(stderr, NULL);
+			return EXIT_USAGE;
+		}
+		i++;
+		if (i < argc && is_help(argv[i])) {
+			usage_all(stdout, group);
+			return EXIT_OK;
+		}
+		for (size_t k = 0; i < argc && k < NCMDS; k++)
+			if (cmds[k].group != NULL && strcmp(cmds[k].group, group) == 0 &&
+			    strcmp(cmds[k].name, argv[i]) == 0)
+				c = &cmds[k];
+		if (c == NULL) {
+			if (i < argc)
+				fprintf(stderr, "%s: unknown command %s %s\n", progname, group, argv[i]);
+			else
+				fprintf(stderr, "%s: %s needs a command\n", progname, group);
+			usage_all(stderr, group);
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+
+	/* The command's options and arguments. --help before any "--" wins. */
+	for (int k = i; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (is_help(argv[k])) {
+			cmd_help(stdout, c);
+			return EXIT_OK;
+		}
+	for (; i < argc; i++) {
+		int r = 0;
+
+		if (!only_pos && strcmp(argv[i], "--") == 0) {
+			only_pos = 1;
+			continue;
+		}
+		if (!only_pos && argv[i][0] == '-' && argv[i][1] != '\0') {
+			if (c->run == cmd_keys_rotate)
+				r = opt_value(argc, argv, &i, "--if-older-than", &optval);
+			else if (c->run == cmd_sessions_revoke)
+				r = opt_value(argc, argv, &i, "--user", &optval);
+			if (r == 0)
+				return usage_error(c, "unknown option %s", argv[i]);
+			if (r < 0)
+				return usage_error(c, "%s needs a value", argv[i]);
+			continue;
+		}
+		if (npos == c->maxargs)
+			return usage_error(c, "too many arguments: %s", argv[i]);
+		pos[npos++] = argv[i];
+	}
+	if (npos < c->minargs)
+		return usage_error(c, "missing arguments");
+	if (c->run == cmd_sessions_revoke && optval == NULL)
+		return usage_error(c, "--user EMAIL is required");
+	if (c->run == cmd_keys_rotate || c->run == cmd_sessions_revoke)
+		pos[npos++] = optval;
+	pos[npos] = NULL;
+
+	if (conf != NULL && setenv("JWTAUTH_CONFIG", conf, 1) != 0) {
+		fprintf(stderr, "%s: setenv: %s\n", progname, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (app_open(&app, progname, err, sizeof(err)) != 0)
+		return EXIT_FAIL;       /* app_open logged why */
+	/* The library's info lines are for servers' logs; here stdout reports. */
+	if (log_get_level() == LOG_LVL_INFO)
+		log_set_level(LOG_LVL_WARN);
+	rc = c->run(&app, npos, pos, c);
+	app_close(&app);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write the output: %s\n", progname, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,1016 @@
+/*
+ * keys.c: the signing-key store (see keys.h): the master key file, sealed
+ * private keys, the active-key and public-key caches, JWKS and rotation.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <sodium.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "jwk.h"
+#include "keys.h"
+#include "log.h"
+
+#define KEYS_KID_MAX     65             /* SigningKeys.KeyId is VARCHAR(64) */
+#define KEYS_PRIV_MAX    16384          /* SigningKeys.PrivateKey is VARBINARY(16384) */
+#define KEYS_PUB_MAX     4096           /* SigningKeys.PublicKey is VARBINARY(4096) */
+#define KEYS_CACHE_MAX   64             /* published keys held; more is a misuse */
+#define KEYS_BITS_MIN    2048
+#define KEYS_BITS_MAX    8192
+#define KEYS_DAYS_MAX    36500          /* keys_rotate_if_older: a century */
+#define KEYS_TIME_LEN    20             /* "YYYY-MM-DD HH:MM:SS" and the NUL */
+
+/*
+ * Seconds added to key_cache_refresh before a new key signs: DATETIME
+ * drops the fraction of the rotation's second (up to 1 s), and the
+ * rotation commits a moment after it reads the time (keys.h).
+ */
+#define KEYS_HANDOVER_MARGIN 2
+
+/* Master key file: base64 (with padding) of 32 bytes, one optional newline. */
+#define KEYS_MASTER_B64  sodium_base64_ENCODED_LEN(crypto_secretbox_KEYBYTES, \
+	sodium_base64_VARIANT_ORIGINAL)  /* 45: 44 characters and the NUL */
+#define KEYS_MASTER_TEXT_MAX 64
+
+#define KEYS_BOX_OVERHEAD (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+
+/* One published public key. */
+struct keys_pub {
+	char kid[KEYS_KID_MAX];
+	EVP_PKEY *pub;
+	int active;
+	long long deadline;     /* retired keys: keys_now() from which it no longer verifies */
+};
+
+enum keys_state { KEYS_STATE_UNKNOWN = 0, KEYS_STATE_NONE, KEYS_STATE_HAVE };
+
+struct keys {
+	char master_path[CFG_STR_MAX];
+	long long refresh;              /* key_cache_refresh, in ms */
+	long long handover;             /* key_cache_refresh + KEYS_HANDOVER_MARGIN, in s (keys.h) */
+	unsigned int grace;             /* access_token_lifetime + clock_skew */
+	unsigned int bits;              /* rsa_key_bits */
+
+	/* sodium_malloc'd, PROT_NONE between uses; NULL until first needed. */
+	unsigned char *master;
+
+	/* The active signing key. */
+	enum keys_state state;
+	int active_recheck;             /* look in the database at the next call */
+	long long active_checked_at;
+	long long sign_until;           /* keys_now() when priv stops signing; -1: active key */
+	EVP_PKEY *priv;
+	char priv_kid[KEYS_KID_MAX];
+
+	/* Published public keys. */
+	struct keys_pub *pubs;
+	size_t npubs;
+	int pubs_loaded;
+	int pubs_tried;
+	long long pubs_tried_at;
+	int lookup_unavailable;
+	unsigned long reloads;
+};
+
+/*
+ * Milliseconds on the monotonic clock: cache ages must not jump with the
+ * wall clock, and whole seconds would make a 1 s interval anything from 0
+ * to 1 s.
+ */
+static long long
+keys_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+keys_open(struct keys **out, const struct cfg *cfg)
+{
+	struct keys *k;
+
+	*out = NULL;
+	if (sodium_init() < 0) {
+		log_err("sodium_init failed");
+		return -1;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (strlen(cfg->master_key_file) >= sizeof(k->master_path)) {
+		log_err("master_key_file is too long");
+		free(k);
+		return -1;
+	}
+	memcpy(k->master_path, cfg->master_key_file, strlen(cfg->master_key_file) + 1);
+	k->refresh = (long long)cfg->key_cache_refresh * 1000;
+	k->handover = (long long)cfg->key_cache_refresh + KEYS_HANDOVER_MARGIN;
+	k->grace = cfg->access_token_lifetime + cfg->clock_skew;
+	if (k->grace < cfg->access_token_lifetime)
+		k->grace = (unsigned int)-1;
+	k->bits = cfg->rsa_key_bits;
+	*out = k;
+	return 0;
+}
+
+static void
+keys_pubs_free(struct keys_pub *pubs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		EVP_PKEY_free(pubs[i].pub);
+	free(pubs);
+}
+
+void
+keys_close(struct keys *k)
+{
+	if (k == NULL)
+		return;
+	if (k->master != NULL)
+		sodium_free(k->master);         /* wipes before unmapping */
+	EVP_PKEY_free(k->priv);
+	keys_pubs_free(k->pubs, k->npubs);
+	free(k);
+}
+
+/* ------------------------------------------------------------------ */
+/* The master key file                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Read the master key file into key. A file that group or others may read
+ * or write, or that is not a regular file, is refused: the key it holds is
+ * what keeps the private keys in the database useless to a reader of the
+ * database. Return 0 or -1 (logged with the path and the reason).
+ */
+static int
+keys_master_read(const char *path, unsigned char key[crypto_secretbox_KEYBYTES])
+{
+	char text[KEYS_MASTER_TEXT_MAX];
+	struct stat st;
+	size_t len = 0, binlen = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if (path[0] == '\0') {
+		log_err("master_key_file is not set");
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		log_err("cannot open master key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		log_err("cannot stat master key file %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("master key file %s is not a regular file: refusing it", path);
+		goto fail;
+	}
+	if ((st.st_mode & 077) != 0) {
+		log_err("master key file %s is accessible to group or others (mode %04o): "
+		    "refusing it; chmod 600 it", path, (unsigned int)(st.st_mode & 07777));
+		goto fail;
+	}
+	while (len < sizeof(text)) {
+		n = read(fd, text + len, sizeof(text) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_err("cannot read master key file %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	/* With b64_end NULL, libsodium rejects anything but canonical base64 (STYLE). */
+	if (len != KEYS_MASTER_B64 - 1 ||
+	    sodium_base642bin(key, crypto_secretbox_KEYBYTES, text, len, NULL, &binlen,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    binlen != crypto_secretbox_KEYBYTES) {
+		log_err("master key file %s does not hold the base64 of %d bytes",
+		    path, crypto_secretbox_KEYBYTES);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	sodium_memzero(text, sizeof(text));
+	if (rc != 0)
+		sodium_memzero(key, crypto_secretbox_KEYBYTES);
+	(void)close(fd);
+	return rc;
+}
+
+/* Load the master key once, into guarded memory left inaccessible between uses. */
+static int
+keys_master_load(struct keys *k)
+{
+	unsigned char *m;
+
+	if (k->master != NULL)
+		return 0;
+	if ((m = sodium_malloc(crypto_secretbox_KEYBYTES)) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (keys_master_read(k->master_path, m) != 0) {
+		sodium_free(m);
+		return -1;
+	}
+	if (sodium_mprotect_noaccess(m) != 0) {
+		log_err("sodium_mprotect_noaccess failed");
+		sodium_free(m);
+		return -1;
+	}
+	k->master = m;
+	return 0;
+}
+
+int
+keys_master_check(struct keys *k)
+{
+	return keys_master_load(k);
+}
+
+int
+keys_master_create(const char *path)
+{
+	unsigned char key[crypto_secretbox_KEYBYTES];
+	char text[KEYS_MASTER_B64 + 1];
+	size_t len, off = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if (sodium_init() < 0) {
+		log_err("sodium_init failed");
+		return -1;
+	}
+	/* O_EXCL: an existing key encrypts keys in the database; never replace it. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+	    S_IRUSR | S_IWUSR)) == -1) {
+		if (errno == EEXIST)
+			return 1;
+		log_err("cannot create master key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2base64(text, KEYS_MASTER_B64, key, sizeof(key),
+	    sodium_base64_VARIANT_ORIGINAL);
+	len = strlen(text);
+	text[len++] = '\n';
+	/* The umask may have left more bits than 0600 would: set them exactly. */
+	if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+		log_err("cannot chmod master key file %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_err("cannot write master key file %s: %s", path,
+			    n == 0 ? "short write" : strerror(errno));
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0) {
+		log_err("cannot sync master key file %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	rc = 0;
+fail:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(text, sizeof(text));
+	if (close(fd) != 0 && rc == 0) {
+		log_err("cannot close master key file %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0 && unlink(path) != 0)
+		log_err("cannot remove partial master key file %s: %s", path, strerror(errno));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sealed private keys                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Seal the DER PKCS #8 form of priv: nonce || secretbox(DER). The nonce is
+ * random (24 bytes: collisions are negligible, XSalsa20). The DER plaintext
+ * is wiped. Return 0 with *out malloc'd, or -1.
+ */
+static int
+keys_seal(struct keys *k, EVP_PKEY *priv, unsigned char **out, size_t *outlen)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char *der = NULL, *box = NULL;
+	int derlen = 0, rc = -1;
+
+	*out = NULL;
+	if ((p8 = EVP_PKEY2PKCS8(priv)) == NULL ||
+	    (derlen = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0) {
+		log_err("cannot encode the private key as PKCS #8");
+		derlen = 0;
+		goto fail;
+	}
+	if ((size_t)derlen + KEYS_BOX_OVERHEAD > KEYS_PRIV_MAX) {
+		log_err("sealed private key too large (%d bytes of DER)", derlen);
+		goto fail;
+	}
+	if ((box = malloc((size_t)derlen + KEYS_BOX_OVERHEAD)) == NULL) {
+		log_err("out of memory");
+		goto fail;
+	}
+	randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+	if (sodium_mprotect_readonly(k->master) != 0) {
+		log_err("sodium_mprotect_readonly failed");
+		goto fail;
+	}
+	rc = crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, der,
+	    (unsigned long long)derlen, box, k->master);
+	if (sodium_mprotect_noaccess(k->master) != 0 || rc != 0) {
+		log_err("cannot seal the private key");
+		rc = -1;
+		goto fail;
+	}
+	*out = box;
+	*outlen = (size_t)derlen + KEYS_BOX_OVERHEAD;
+	box = NULL;
+	rc = 0;
+fail:
+	free(box);
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)derlen);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Open a sealed private key and check that it is the RSA key named kid:
+ * secretbox binds no associated data, so without this check a writer to
+ * the table could swap the PrivateKey blobs of two rows. Return the key,
+ * or NULL (logged).
+ */
+static EVP_PKEY *
+keys_unseal(struct keys *k, const char *kid, const unsigned char *box, size_t len)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char *plain = NULL;
+	const unsigned char *p;
+	EVP_PKEY *priv = NULL;
+	char thumb[JWK_KID_LEN + 1];
+	size_t plen;
+	int rc;
+
+	if (len <= KEYS_BOX_OVERHEAD) {
+		log_err("private key of %s is too short to be sealed", kid);
+		return NULL;
+	}
+	plen = len - KEYS_BOX_OVERHEAD;
+	/* Guarded, locked memory; sodium_free wipes it. */
+	if ((plain = sodium_malloc(plen)) == NULL) {
+		log_err("out of memory");
+		return NULL;
+	}
+	if (sodium_mprotect_readonly(k->master) != 0) {
+		log_err("sodium_mprotect_readonly failed");
+		goto fail;
+	}
+	rc = crypto_secretbox_open_easy(plain, box + crypto_secretbox_NONCEBYTES,
+	    len - crypto_secretbox_NONCEBYTES, box, k->master);
+	if (sodium_mprotect_noaccess(k->master) != 0) {
+		log_err("sodium_mprotect_noaccess failed");
+		goto fail;
+	}
+	if (rc != 0) {
+		log_err("cannot decrypt the private key of %s: wrong master key or damaged row", kid);
+		goto fail;
+	}
+	p = plain;
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)plen)) == NULL ||
+	    p != plain + plen || (priv = EVP_PKCS82PKEY(p8)) == NULL) {
+		log_err("the private key of %s is not PKCS #8 DER", kid);
+		goto fail;
+	}
+	if (EVP_PKEY_is_a(priv, "RSA") != 1 || jwk_thumbprint(priv, thumb) != 0 ||
+	    strcmp(thumb, kid) != 0) {
+		log_err("the private key of %s does not match its KeyId", kid);
+		EVP_PKEY_free(priv);
+		priv = NULL;
+		goto fail;
+	}
+fail:
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	sodium_free(plain);
+	ERR_clear_error();
+	return priv;
+}
+
+/* ------------------------------------------------------------------ */
+/* The active key                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Read the active key's kid and age in seconds. Return DB_OK with *found, or the failure. */
+static enum db_rc
+keys_read_active(struct db *db, char kid[KEYS_KID_MAX], long long *age, int *found)
+{
+	struct db_col cols[2];
+	size_t nrows = 0;
+	enum db_rc rc;
+
+	cols[0] = DB_OUT_STR(kid, KEYS_KID_MAX);
+	cols[1] = DB_OUT_INT(age);
+	*found = 0;
+	/*
+	 * There is one active key (keys_generate keeps it so); should two
+	 * ever be, the newest wins, the same in every process.
+	 */
+	rc = db_query(db,
+	    "SELECT KeyId, TIMESTAMPDIFF(SECOND, CreatedAt, UTC_TIMESTAMP())"
+	    " FROM SigningKeys WHERE IsActive = 1 ORDER BY Id DESC LIMIT 1",
+	    NULL, 0, cols, DB_NPARAMS(cols), NULL, NULL, &nrows);
+	if (rc == DB_OK && nrows == 1) {
+		*found = 1;
+		if (*age < 0)
+			*age = 0;       /* another writer's clock ahead of ours */
+	}
+	return rc;
+}
+
+/*
+ * Choose the key to sign with: among the active key and the keys whose
+ * RetiredAt is still ahead (a rotation sets it to its own CreatedAt +
+ * handover, keys.h), the newest that was created at least handover
+ * seconds ago, else the oldest. A new key thus signs only once every
+ * verifier has had the time to load it, and the key it replaces signs
+ * until exactly then, no longer: its grace counts from that moment.
+ * Fractional UTC_TIMESTAMP(6) keeps both comparisons exact. *left_ms gets
+ * the milliseconds the chosen key may still sign, -1 for the active key.
+ * Return DB_OK with *found, or the failure.
+ */
+static enum db_rc
+keys_read_signing(struct keys *k, struct db *db, char kid[KEYS_KID_MAX], long long *left_ms,
+    int *found)
+{
+	struct db_param params[1];
+	struct db_col cols[2];
+	size_t nrows = 0;
+	enum db_rc rc;
+
+	params[0] = DB_INT(k->handover);
+	cols[0] = DB_OUT_STR(kid, KEYS_KID_MAX);
+	cols[1] = DB_OUT_INT(left_ms);
+	*found = 0;
+	/*
+	 * Mature keys first, the newest of them; when none is (a rotation
+	 * came less than handover after the previous one), the oldest, which
+	 * is the one that stops signing first and the longest known. Ids are
+	 * positive: sorting on Id for a mature key and -Id for the others,
+	 * descending, gives exactly that order.
+	 */
+	rc = db_query(db,
+	    "SELECT KeyId, IF(IsActive = 1, -1,"
+	    "  GREATEST(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), RetiredAt) DIV 1000, 0))"
+	    " FROM SigningKeys"
+	    " WHERE IsActive = 1 OR RetiredAt > UTC_TIMESTAMP(6)"
+	    " ORDER BY IF(CreatedAt + INTERVAL ? SECOND <= UTC_TIMESTAMP(6), Id, -Id) DESC LIMIT 1",
+	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), NULL, NULL, &nrows);
+	if (rc == DB_OK && nrows == 1)
+		*found = 1;
+	return rc;
+}
+
+/* Load, unseal and cache the private key of kid. Return KEYS_OK or KEYS_UNAVAILABLE. */
+static enum keys_rc
+keys_load_private(struct keys *k, struct db *db, const char *kid)
+{
+	struct db_param params[1];
+	struct db_col cols[1];
+	unsigned char *box = NULL;
+	size_t boxlen = 0, nrows = 0;
+	EVP_PKEY *priv;
+	enum keys_rc rc = KEYS_UNAVAILABLE;
+
+	if (keys_master_load(k) != 0)
+		return KEYS_UNAVAILABLE;
+	if ((box = malloc(KEYS_PRIV_MAX)) == NULL) {
+		log_err("out of memory");
+		return KEYS_UNAVAILABLE;
+	}
+	params[0] = DB_STR(kid);
+	cols[0] = DB_OUT_BLOB(box, KEYS_PRIV_MAX, &boxlen);
+	if (db_query(db, "SELECT PrivateKey FROM SigningKeys WHERE KeyId = ?",
+	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), NULL, NULL, &nrows) != DB_OK)
+		goto fail;
+	if (nrows != 1) {
+		log_err("signing key %s vanished while being loaded", kid);
+		goto fail;
+	}
+	if ((priv = keys_unseal(k, kid, box, boxlen)) == NULL)
+		goto fail;
+	EVP_PKEY_free(k->priv);
+	k->priv = priv;
+	memcpy(k->priv_kid, kid, strlen(kid) + 1);
+	k->state = KEYS_STATE_HAVE;
+	log_info("signing with key %s", kid);
+	rc = KEYS_OK;
+fail:
+	free(box);
+	return rc;
+}
+
+enum keys_rc
+keys_active(struct keys *k, struct db *db, EVP_PKEY **priv, const char **kid)
+{
+	char dbkid[KEYS_KID_MAX];
+	long long now = keys_now(), left = -1;
+	int found;
+
+	*priv = NULL;
+	*kid = NULL;
+	/* At most one query per key_cache_refresh, and none past the key's last signing moment. */
+	if (k->state != KEYS_STATE_UNKNOWN && !k->active_recheck &&
+	    now - k->active_checked_at < k->refresh &&
+	    (k->sign_until < 0 || now < k->sign_until))
+		goto out;
+
+	if (keys_read_signing(k, db, dbkid, &left, &found) != DB_OK)
+		return KEYS_UNAVAILABLE;
+	k->active_recheck = 0;
+	if (!found) {
+		EVP_PKEY_free(k->priv);
+		k->priv = NULL;
+		k->priv_kid[0] = '\0';
+		k->state = KEYS_STATE_NONE;
+		k->active_checked_at = now;
+		k->sign_until = -1;
+		log_err("no active signing key: run jwtauthctl init or jwtauthctl keys rotate");
+		return KEYS_NONE;
+	}
+	if (k->state != KEYS_STATE_HAVE || strcmp(dbkid, k->priv_kid) != 0) {
+		if (keys_load_private(k, db, dbkid) != KEYS_OK)
+			return KEYS_UNAVAILABLE;
+	}
+	k->active_checked_at = now;
+	k->sign_until = left < 0 ? -1 : now + left;
+out:
+	if (k->state != KEYS_STATE_HAVE)
+		return KEYS_NONE;
+	*priv = k->priv;
+	*kid = k->priv_kid;
+	return KEYS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Published public keys                                               */
+/* ------------------------------------------------------------------ */
+
+struct keys_load {
+	struct keys_pub *pubs;
+	size_t n;
+	int failed;
+	long long now;
+	/* the row being read */
+	char kid[KEYS_KID_MAX];
+	unsigned char der[KEYS_PUB_MAX];
+	size_t derlen;
+	long long active;
+	long long remaining;
+};
+
+static int
+keys_load_row(void *arg)
+{
+	struct keys_load *l = arg;
+	const unsigned char *p = l->der;
+	char thumb[JWK_KID_LEN + 1];
+	EVP_PKEY *pub;
+
+	if (l->n == KEYS_CACHE_MAX) {
+		log_warn("more than %d published signing keys: ignoring the oldest",
+		    KEYS_CACHE_MAX);
+		return 1;
+	}
+	/* A row that does not hold what its KeyId names is skipped, never trusted. */
+	if ((pub = d2i_PUBKEY(NULL, &p, (long)l->derlen)) == NULL ||
+	    p != l->der + l->derlen || EVP_PKEY_is_a(pub, "RSA") != 1 ||
+	    jwk_thumbprint(pub, thumb) != 0 || strcmp(thumb, l->kid) != 0) {
+		log_err("signing key %s: public key unreadable or not matching its KeyId; skipped",
+		    l->kid);
+		EVP_PKEY_free(pub);
+		ERR_clear_error();
+		return 0;
+	}
+	l->pubs[l->n].pub = pub;
+	memcpy(l->pubs[l->n].kid, l->kid, strlen(l->kid) + 1);
+	l->pubs[l->n].active = l->active != 0;
+	l->pubs[l->n].deadline = l->now + (l->remaining > 0 ? l->remaining * 1000 : 0);
+	l->n++;
+	return 0;
+}
+
+/*
+ * Re-read the published keys (the active one and those retired within
+ * grace) if the cache is older than key_cache_refresh seconds. On failure
+ * the old cache stays in use. Return 0 when the cache is current, 1 when
+ * re-reading failed and the old cache is used, -1 when there is none.
+ */
+static int
+keys_pubs_refresh(struct keys *k, struct db *db)
+{
+	struct keys_load *l = NULL;
+	struct db_param params[2];
+	struct db_col cols[4];
+	long long now = keys_now();
+	enum db_rc rc;
+
+	if (k->pubs_tried && now - k->pubs_tried_at < k->refresh)
+		return k->pubs_loaded ? 0 : -1;
+	/* Failed attempts count too: a dead database is not hammered either. */
+	k->pubs_tried = 1;
+	k->pubs_tried_at = now;
+	k->reloads++;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->pubs = calloc(KEYS_CACHE_MAX, sizeof(*l->pubs))) == NULL) {
+		log_err("out of memory");
+		goto fail;
+	}
+	l->now = now;
+	params[0] = DB_INT(k->grace);
+	params[1] = DB_INT(k->grace);
+	cols[0] = DB_OUT_STR(l->kid, sizeof(l->kid));
+	cols[1] = DB_OUT_BLOB(l->der, sizeof(l->der), &l->derlen);
+	cols[2] = DB_OUT_INT(&l->active);
+	cols[3] = DB_OUT_INT(&l->remaining);
+	/*
+	 * SPEC §3: the active key and every key retired less than
+	 * access_token_lifetime + clock_skew ago. The database's clock
+	 * decides the remaining grace, our monotonic clock counts it down.
+	 */
+	rc = db_query(db,
+	    "SELECT KeyId, PublicKey, IsActive,"
+	    " IF(IsActive = 1, 0,"
+	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), RetiredAt + INTERVAL ? SECOND))"
+	    " FROM SigningKeys"
+	    " WHERE IsActive = 1"
+	    "  OR (RetiredAt IS NOT NULL AND RetiredAt > UTC_TIMESTAMP() - INTERVAL ? SECOND)"
+	    " ORDER BY IsActive DESC, Id DESC",
+	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), keys_load_row, l, NULL);
+	if (rc != DB_OK)
+		goto fail;
+	keys_pubs_free(k->pubs, k->npubs);
+	k->pubs = l->pubs;
+	k->npubs = l->n;
+	k->pubs_loaded = 1;
+	free(l);
+	return 0;
+fail:
+	if (l != NULL) {
+		keys_pubs_free(l->pubs, l->n);
+		free(l);
+	}
+	if (k->pubs_loaded) {
+		log_warn("cannot re-read the signing keys; using the %zu cached", k->npubs);
+		return 1;
+	}
+	return -1;
+}
+
+static int
+keys_pub_live(const struct keys_pub *p, long long now)
+{
+	return p->active || now < p->deadline;
+}
+
+EVP_PKEY *
+keys_lookup(struct keys *k, struct db *db, const char *kid)
+{
+	long long now;
+	int rc;
+
+	k->lookup_unavailable = 0;
+	/* Longer than any KeyId: cannot be ours, and not worth a query. */
+	if (kid == NULL || strlen(kid) >= KEYS_KID_MAX)
+		return NULL;
+	rc = keys_pubs_refresh(k, db);
+	now = keys_now();
+	for (size_t i = 0; rc >= 0 && i < k->npubs; i++)
+		if (strcmp(k->pubs[i].kid, kid) == 0)
+			return keys_pub_live(&k->pubs[i], now) ? k->pubs[i].pub : NULL;
+	/* Not found, but the database could not be asked: maybe a new key. */
+	if (rc != 0)
+		k->lookup_unavailable = 1;
+	return NULL;
+}
+
+EVP_PKEY *
+keys_jwt_lookup(void *arg, const char *kid)
+{
+	struct keys_lookup_arg *a = arg;
+
+	return keys_lookup(a->keys, a->db, kid);
+}
+
+int
+keys_lookup_unavailable(const struct keys *k)
+{
+	return k->lookup_unavailable;
+}
+
+json_object *
+keys_jwks(struct keys *k, struct db *db)
+{
+	json_object *doc = NULL, *arr = NULL, *jwk;
+	long long now;
+
+	if (keys_pubs_refresh(k, db) < 0)
+		return NULL;
+	now = keys_now();
+	if ((doc = json_object_new_object()) == NULL ||
+	    (arr = json_object_new_array()) == NULL)
+		goto fail;
+	if (json_object_object_add(doc, "keys", arr) != 0) {
+		json_object_put(arr);
+		goto fail;
+	}
+	for (size_t i = 0; i < k->npubs; i++) {
+		if (!keys_pub_live(&k->pubs[i], now))
+			continue;
+		if ((jwk = jwk_from_pkey(k->pubs[i].pub, k->pubs[i].kid)) == NULL)
+			goto fail;
+		if (json_object_array_add(arr, jwk) != 0) {
+			json_object_put(jwk);
+			goto fail;
+		}
+	}
+	return doc;
+fail:
+	log_err("cannot build the JWKS");
+	json_object_put(doc);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Generation and rotation                                             */
+/* ------------------------------------------------------------------ */
+
+struct keys_rotate {
+	long long handover;     /* seconds the retired key goes on signing */
+	const char *kid;
+	const unsigned char *box;
+	size_t boxlen;
+	const unsigned char *pub;
+	size_t publen;
+	long long max_age;      /* -1: always; else rotate only if the active key is at least this old */
+	int rotated;
+};
+
+/*
+ * One transaction: (check the active key's age,) retire every active key,
+ * insert the new one active. Readers never see zero or two active keys.
+ * The retired key's RetiredAt is when it stops signing: handover seconds
+ * after the new key's CreatedAt, once every verifier can know the new key
+ * (keys_read_signing). Its grace counts from then.
+ */
+static enum db_rc
+keys_rotate_tx(struct db *db, void *arg)
+{
+	struct keys_rotate *r = arg;
+	struct db_param upd[2], ins[4];
+	struct db_col cols[1];
+	char now[KEYS_TIME_LEN];
+	long long age = 0;
+	size_t nrows = 0;
+	enum db_rc rc;
+
+	r->rotated = 0;
+	if (r->max_age >= 0) {
+		cols[0] = DB_OUT_INT(&age);
+		rc = db_query(db,
+		    "SELECT TIMESTAMPDIFF(SECOND, CreatedAt, UTC_TIMESTAMP())"
+		    " FROM SigningKeys WHERE IsActive = 1 ORDER BY Id DESC LIMIT 1 FOR UPDATE",
+		    NULL, 0, cols, DB_NPARAMS(cols), NULL, NULL, &nrows);
+		if (rc != DB_OK)
+			return rc;
+		if (nrows == 1 && age < r->max_age)
+			return DB_ABORT;        /* another run rotated meanwhile */
+	}
+	/* One instant for both rows: the old key stops signing when the new one starts. */
+	cols[0] = DB_OUT_STR(now, sizeof(now));
+	rc = db_query(db, "SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s')",
+	    NULL, 0, cols, DB_NPARAMS(cols), NULL, NULL, &nrows);
+	if (rc != DB_OK)
+		return rc;
+	if (nrows != 1) {
+		log_err("the database did not tell the time");
+		return DB_UNAVAILABLE;
+	}
+	upd[0] = DB_STR(now);
+	upd[1] = DB_INT(r->handover);
+	rc = db_exec(db,
+	    "UPDATE SigningKeys SET IsActive = 0,"
+	    " RetiredAt = CAST(? AS DATETIME) + INTERVAL ? SECOND WHERE IsActive = 1",
+	    upd, DB_NPARAMS(upd), NULL, NULL);
+	if (rc != DB_OK)
+		return rc;
+	ins[0] = DB_STR(r->kid);
+	ins[1] = DB_BLOB(r->box, r->boxlen);
+	ins[2] = DB_BLOB(r->pub, r->publen);
+	ins[3] = DB_STR(now);
+	rc = db_exec(db,
+	    "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt)"
+	    " VALUES (?, ?, ?, 1, CAST(? AS DATETIME))",
+	    ins, DB_NPARAMS(ins), NULL, NULL);
+	if (rc == DB_DUPLICATE) {
+		log_err("a signing key with kid %s already exists", r->kid);
+		return DB_UNAVAILABLE;
+	}
+	if (rc != DB_OK)
+		return rc;
+	r->rotated = 1;
+	return DB_OK;
+}
+
+static enum keys_rc
+keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
+    int *rotated, char kid_out[JWK_KID_LEN + 1])
+{
+	struct keys_rotate r;
+	EVP_PKEY *pkey = NULL;
+	unsigned char *box = NULL, *pub = NULL;
+	size_t boxlen = 0;
+	char kid[JWK_KID_LEN + 1];
+	int publen;
+	enum keys_rc rc = KEYS_UNAVAILABLE;
+	enum db_rc drc;
+
+	*rotated = 0;
+	if (bits == 0)
+		bits = k->bits;
+	if (bits < KEYS_BITS_MIN || bits > KEYS_BITS_MAX) {
+		log_err("RSA key size %u is outside %d..%d", bits, KEYS_BITS_MIN, KEYS_BITS_MAX);
+		return KEYS_UNAVAILABLE;
+	}
+	/* Without the master key the new key could not be stored: check first. */
+	if (keys_master_load(k) != 0)
+		return KEYS_UNAVAILABLE;
+	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits)) == NULL) {
+		log_err("RSA key generation failed");
+		goto fail;
+	}
+	if (jwk_thumbprint(pkey, kid) != 0)
+		goto fail;
+	if ((publen = i2d_PUBKEY(pkey, &pub)) <= 0 || publen > KEYS_PUB_MAX) {
+		log_err("cannot encode the public key");
+		goto fail;
+	}
+	if (keys_seal(k, pkey, &box, &boxlen) != 0)
+		goto fail;
+
+	r.handover = k->handover;
+	r.kid = kid;
+	r.box = box;
+	r.boxlen = boxlen;
+	r.pub = pub;
+	r.publen = (size_t)publen;
+	r.max_age = max_age;
+	r.rotated = 0;
+	drc = db_transaction(db, keys_rotate_tx, &r);
+	if (drc == DB_ABORT) {
+		rc = KEYS_OK;
+		goto fail;
+	}
+	if (drc != DB_OK)
+		goto fail;
+	*rotated = r.rotated;
+	if (kid_out != NULL)
+		memcpy(kid_out, kid, sizeof(kid));
+	log_info("new active signing key %s (RSA-%u)", kid, bits);
+	/*
+	 * Look again at the next use. This process too waits before signing
+	 * with the new key (keys_read_signing): verifiers may not know it yet.
+	 */
+	k->active_recheck = 1;
+	k->pubs_tried = 0;
+	rc = KEYS_OK;
+fail:
+	ERR_clear_error();
+	free(box);
+	OPENSSL_free(pub);
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+enum keys_rc
+keys_generate(struct keys *k, struct db *db, unsigned int bits, char kid_out[JWK_KID_LEN + 1])
+{
+	int rotated;
+
+	return keys_rotate(k, db, bits, -1, &rotated, kid_out);
+}
+
+enum keys_rc
+keys_rotate_if_older(struct keys *k, struct db *db, unsigned int days, int *rotated,
+    char kid_out[JWK_KID_LEN + 1])
+{
+	char kid[KEYS_KID_MAX];
+	long long age = 0, max_age;
+	int found;
+
+	*rotated = 0;
+	if (days > KEYS_DAYS_MAX) {
+		log_err("%u days is more than %d", days, KEYS_DAYS_MAX);
+		return KEYS_UNAVAILABLE;
+	}
+	max_age = (long long)days * 86400;
+	/* Cheap check first: generating an RSA key takes a while. */
+	if (keys_read_active(db, kid, &age, &found) != DB_OK)
+		return KEYS_UNAVAILABLE;
+	if (found && age < max_age)
+		return KEYS_OK;
+	return keys_rotate(k, db, 0, max_age, rotated, kid_out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Listing                                                             */
+/* ------------------------------------------------------------------ */
+
+struct keys_listing {
+	keys_list_fn fn;
+	void *arg;
+	char kid[KEYS_KID_MAX];
+	char created[KEYS_TIME_LEN];
+	char retired[KEYS_TIME_LEN];
+	int retired_null;
+	long long active;
+	long long published;
+};
+
+static int
+keys_list_row(void *arg)
+{
+	struct keys_listing *l = arg;
+	struct keys_info info;
+
+	info.kid = l->kid;
+	info.created = l->created;
+	info.retired = l->retired_null ? NULL : l->retired;
+	info.active = l->active != 0;
+	info.published = l->published != 0;
+	return l->fn(l->arg, &info);
+}
+
+int
+keys_list(struct keys *k, struct db *db, keys_list_fn fn, void *arg)
+{
+	struct keys_listing l;
+	struct db_param params[1];
+	struct db_col cols[5];
+
+	memset(&l, 0, sizeof(l));
+	l.fn = fn;
+	l.arg = arg;
+	params[0] = DB_INT(k->grace);
+	cols[0] = DB_OUT_STR(l.kid, sizeof(l.kid));
+	cols[1] = DB_OUT_STR(l.created, sizeof(l.created));
+	cols[2] = DB_OUT_STR_N(l.retired, sizeof(l.retired), &l.retired_null);
+	cols[3] = DB_OUT_INT(&l.active);
+	cols[4] = DB_OUT_INT(&l.published);
+	if (db_query(db,
+	    "SELECT KeyId, DATE_FORMAT(CreatedAt, '%Y-%m-%d %H:%i:%s'),"
+	    " DATE_FORMAT(RetiredAt, '%Y-%m-%d %H:%i:%s'), IsActive,"
+	    " IsActive = 1 OR IFNULL(RetiredAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0)"
+	    " FROM SigningKeys ORDER BY Id DESC",
+	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), keys_list_row, &l, NULL) != DB_OK)
+		return -1;
+	return 0;
+}
+
+unsigned long
+keys_reload_count(const struct keys *k)
+{
+	return k->reloads;
+}

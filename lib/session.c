@@ -1,0 +1,408 @@
+/*
+ * session.c: logins and refresh-token rotation (see session.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "account.h"
+#include "app.h"
+#include "db.h"
+#include "log.h"
+#include "pwhash.h"
+#include "session.h"
+#include "throttle.h"
+#include "token.h"
+
+#define CLIENT_URL_MAX (500 * 4 + 1)
+#define FAMILY_HEX 32
+
+/*
+ * Seconds after a rotation during which the rotated token, presented
+ * again, is taken for a duplicate of the rotating request (a retry, or a
+ * concurrent request that reached a worker only after the rotation had
+ * committed) rather than for reuse: 401 revoked, family kept (session.h).
+ * RevokedAt has whole seconds, so the window is 4 to 5 s.
+ */
+#define SESSION_DUPLICATE_WINDOW 5
+
+void
+session_tokens_clear(struct session_tokens *t)
+{
+	if (t->access != NULL) {
+		sodium_memzero(t->access, strlen(t->access));
+		free(t->access);
+	}
+	sodium_memzero(t, sizeof(*t));
+}
+
+struct client {
+	long long id;
+	char url[CLIENT_URL_MAX];
+};
+
+/* Client ids compare exactly (the column is utf8mb4_bin). */
+static enum session_rc
+client_find(struct app *app, const char *client_id, size_t len, struct client *c)
+{
+	size_t n = 0;
+	struct db_param p[] = { DB_STRN(client_id, len) };
+	struct db_col col[] = { DB_OUT_INT(&c->id), DB_OUT_STR(c->url, sizeof(c->url)) };
+
+	if (db_query(app->db, "SELECT Id, ClientURL FROM Clients WHERE ClientId = ?",
+	    p, 1, col, DB_NPARAMS(col), NULL, NULL, &n) != DB_OK)
+		return SESSION_UNAVAILABLE;
+	return n == 1 ? SESSION_OK : SESSION_BAD_CLIENT;
+}
+
+static enum session_rc
+from_keys(enum keys_rc krc)
+{
+	return krc == KEYS_NONE ? SESSION_NO_KEY : SESSION_UNAVAILABLE;
+}
+
+/* Sign the access token and draw a new refresh token (before any write). */
+static enum session_rc
+tokens_make(struct app *app, const struct account_user *u, const char *aud,
+    struct session_tokens *out)
+{
+	enum keys_rc krc;
+
+	out->access = token_issue(app, u, aud, &krc);
+	if (out->access == NULL)
+		return from_keys(krc);
+	if (refresh_generate(out->refresh) != 0) {
+		session_tokens_clear(out);
+		return SESSION_UNAVAILABLE;
+	}
+	return SESSION_OK;
+}
+
+static const char sql_insert_token[] =
+    "INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt) "
+    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)";
+
+/* ------------------------------------------------------------------ */
+/* Login                                                               */
+/* ------------------------------------------------------------------ */
+
+enum session_rc
+session_login(struct app *app, const char *email, size_t email_len,
+    const char *pw, size_t pw_len, const char *client_id, size_t client_len,
+    struct session_tokens *out, long long *retry_after)
+{
+	struct account_user *u = NULL;
+	struct client c;
+	enum session_rc rc;
+	enum pw_rc prc;
+	enum account_rc arc;
+	char hash[REFRESH_HASH_HEX + 1], family[FAMILY_HEX + 1];
+	unsigned char fam[FAMILY_HEX / 2];
+
+	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
+	if ((rc = client_find(app, client_id, client_len, &c)) != SESSION_OK)
+		return rc;
+
+	switch (throttle_attempt(app->db, email, email_len, app->cfg.login_max_failures,
+	    app->cfg.login_failure_window, retry_after)) {
+	case THROTTLE_OK:
+		break;
+	case THROTTLE_LIMITED:
+		return SESSION_THROTTLED;
+	default:
+		return SESSION_UNAVAILABLE;
+	}
+
+	if ((u = malloc(sizeof(*u))) == NULL)
+		return SESSION_UNAVAILABLE;
+	arc = account_by_email(app->db, email, email_len, u);
+	if (arc == ACCOUNT_UNAVAILABLE) {
+		rc = SESSION_UNAVAILABLE;
+		goto done;
+	}
+	if (arc == ACCOUNT_NOT_FOUND) {
+		/* SPEC §3: no user enumeration by timing. */
+		pw_verify_dummy(pw, pw_len, &app->cost);
+		rc = SESSION_BAD_CREDENTIALS;
+		goto done;
+	}
+	prc = pw_verify(u->password, pw, pw_len);
+	if (prc != PW_OK) {
+		if (prc == PW_ERROR)
+			log_err("user %lld has an unusable password hash", u->id);
+		rc = SESSION_BAD_CREDENTIALS;
+		goto done;
+	}
+	if (throttle_success(app->db, email, email_len) != THROTTLE_OK) {
+		rc = SESSION_UNAVAILABLE;
+		goto done;
+	}
+	/* SPEC §6: bcrypt and outdated Argon2id hashes are replaced now. A
+	 * failure here costs nothing but a later retry. */
+	if (pw_needs_rehash(u->password, &app->cost) &&
+	    account_rehash(app->db, u->id, u->password, pw, pw_len, &app->cost) != ACCOUNT_OK)
+		log_warn("could not re-hash the password of user %lld", u->id);
+
+	if ((rc = tokens_make(app, u, c.url, out)) != SESSION_OK)
+		goto done;
+	randombytes_buf(fam, sizeof(fam));
+	sodium_bin2hex(family, sizeof(family), fam, sizeof(fam));
+	if (refresh_hash(hash, out->refresh, strlen(out->refresh)) != 0) {
+		rc = SESSION_UNAVAILABLE;
+		goto done;
+	}
+	{
+		struct db_param p[] = { DB_STR(hash), DB_INT(u->id), DB_INT(c.id),
+		    DB_STR(family), DB_INT(app->cfg.refresh_token_lifetime) };
+
+		if (db_exec(app->db, sql_insert_token, p, DB_NPARAMS(p), NULL, NULL) != DB_OK)
+			rc = SESSION_UNAVAILABLE;
+	}
+done:
+	if (rc != SESSION_OK)
+		session_tokens_clear(out);
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rotation                                                            */
+/* ------------------------------------------------------------------ */
+
+struct stored_token {
+	long long id, user_id, client_id, revoked, expired, replaced_null, just_revoked;
+	char family[FAMILY_HEX + 1];
+	char client_name[100 * 4 + 1];
+	char url[CLIENT_URL_MAX];
+};
+
+static enum session_rc
+token_find(struct app *app, const char *hash, struct stored_token *t)
+{
+	size_t n = 0;
+	int replaced_null = 0;
+	long long replaced = 0;
+	struct db_param p[] = { DB_INT(SESSION_DUPLICATE_WINDOW), DB_STR(hash) };
+	struct db_col c[] = {
+		DB_OUT_INT(&t->id), DB_OUT_INT(&t->user_id), DB_OUT_INT(&t->client_id),
+		DB_OUT_STR(t->family, sizeof(t->family)), DB_OUT_INT(&t->revoked),
+		DB_OUT_INT(&t->expired), DB_OUT_INT_N(&replaced, &replaced_null),
+		DB_OUT_INT(&t->just_revoked),
+		DB_OUT_STR(t->client_name, sizeof(t->client_name)),
+		DB_OUT_STR(t->url, sizeof(t->url)),
+	};
+
+	if (db_query(app->db,
+	    "SELECT rt.Id, rt.UserId, rt.ClientId, rt.FamilyId, rt.IsRevoked, "
+	    "rt.ExpiresAt <= UTC_TIMESTAMP(), rt.ReplacedBy, "
+	    "IFNULL(rt.RevokedAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0), "
+	    "c.ClientId, c.ClientURL "
+	    "FROM RefreshTokens rt JOIN Clients c ON c.Id = rt.ClientId "
+	    "WHERE rt.TokenHash = ?", p, DB_NPARAMS(p), c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
+		return SESSION_UNAVAILABLE;
+	t->replaced_null = replaced_null;
+	return n == 1 ? SESSION_OK : SESSION_INVALID_TOKEN;
+}
+
+static enum db_rc
+family_revoke_tx(struct db *db, void *arg)
+{
+	const char *family = arg;
+	struct db_param p[] = { DB_STR(family) };
+
+	return db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
+	    "WHERE FamilyId = ? AND IsRevoked = 0", p, 1, NULL, NULL);
+}
+
+struct rotate_tx {
+	const struct stored_token *old;
+	const char *new_hash;
+	unsigned int lifetime;
+};
+
+static enum db_rc
+rotate_tx(struct db *db, void *arg)
+{
+	struct rotate_tx *r = arg;
+	unsigned long long new_id = 0, n = 0;
+	enum db_rc rc;
+	struct db_param ins[] = { DB_STR(r->new_hash), DB_INT(r->old->user_id),
+	    DB_INT(r->old->client_id), DB_STR(r->old->family), DB_INT(r->lifetime) };
+
+	rc = db_exec(db, sql_insert_token, ins, DB_NPARAMS(ins), NULL, &new_id);
+	if (rc != DB_OK)
+		return rc;
+	/* The only guard against a second rotation of the same token: the
+	 * row changes only if it is still live, and only one can change it. */
+	struct db_param upd[] = { DB_INT((long long)new_id), DB_INT(r->old->id) };
+	rc = db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP(), "
+	    "ReplacedBy = ? WHERE Id = ? AND IsRevoked = 0 AND ExpiresAt > UTC_TIMESTAMP()",
+	    upd, DB_NPARAMS(upd), &n, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return n == 1 ? DB_OK : DB_ABORT;
+}
+
+enum session_rc
+session_refresh(struct app *app, const char *token, size_t token_len,
+    const char *client_id, size_t client_len, struct session_tokens *out)
+{
+	struct stored_token old;
+	struct account_user *u = NULL;
+	char hash[REFRESH_HASH_HEX + 1], new_hash[REFRESH_HASH_HEX + 1];
+	enum session_rc rc;
+	enum db_rc drc;
+
+	memset(out, 0, sizeof(*out));
+	if (refresh_hash(hash, token, token_len) != 0)
+		return SESSION_INVALID_TOKEN;
+	if ((rc = token_find(app, hash, &old)) != SESSION_OK)
+		return rc;
+	/* A token issued to another client is as good as unknown. */
+	if (strlen(old.client_name) != client_len ||
+	    sodium_memcmp(old.client_name, client_id, client_len) != 0)
+		return SESSION_INVALID_TOKEN;
+	if (old.revoked) {
+		/* A request that reached us only after a concurrent one with
+		 * the same token committed its rotation (session.h) is no
+		 * reuse: the winner's new token must survive it. */
+		if (!old.replaced_null && old.just_revoked)
+			log_info("refresh token of user %lld presented again just after "
+			    "its rotation: taken for a duplicate", old.user_id);
+		else if (!old.replaced_null) {
+			/* Reuse of a rotated token: someone holds a copy.
+			 * End the whole family (RFC 9700 §4.14.2). */
+			log_warn("refresh token reuse in family of user %lld: family revoked",
+			    old.user_id);
+			if (db_transaction(app->db, family_revoke_tx, old.family) != DB_OK)
+				return SESSION_UNAVAILABLE;
+		}
+		return SESSION_REVOKED;
+	}
+	if (old.expired)
+		return SESSION_EXPIRED;
+
+	/* Roles as they are now (SPEC §3), and the signature, before the
+	 * transaction: the row lock is held only for two short statements. */
+	if ((u = malloc(sizeof(*u))) == NULL)
+		return SESSION_UNAVAILABLE;
+	switch (account_by_id(app->db, old.user_id, u)) {
+	case ACCOUNT_OK:
+		break;
+	case ACCOUNT_NOT_FOUND:         /* deleted meanwhile: its tokens went with it */
+		rc = SESSION_INVALID_TOKEN;
+		goto done;
+	default:
+		rc = SESSION_UNAVAILABLE;
+		goto done;
+	}
+	if ((rc = tokens_make(app, u, old.url, out)) != SESSION_OK)
+		goto done;
+	if (refresh_hash(new_hash, out->refresh, strlen(out->refresh)) != 0) {
+		rc = SESSION_UNAVAILABLE;
+		goto done;
+	}
+	{
+		struct rotate_tx r = { .old = &old, .new_hash = new_hash,
+		    .lifetime = app->cfg.refresh_token_lifetime };
+
+		drc = db_transaction(app->db, rotate_tx, &r);
+	}
+	if (drc == DB_ABORT)
+		rc = SESSION_REVOKED;           /* lost the race, or expired meanwhile */
+	else if (drc != DB_OK)
+		rc = SESSION_UNAVAILABLE;
+done:
+	if (rc != SESSION_OK)
+		session_tokens_clear(out);
+	if (u != NULL) {
+		sodium_memzero(u, sizeof(*u));
+		free(u);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Logout                                                              */
+/* ------------------------------------------------------------------ */
+
+struct logout_tx {
+	long long user_id;
+	long long token_id;
+	int all_devices;
+	int was_live;
+};
+
+static enum db_rc
+logout_tx(struct db *db, void *arg)
+{
+	struct logout_tx *l = arg;
+	unsigned long long n = 0;
+	enum db_rc rc;
+	struct db_param one[] = { DB_INT(l->token_id) };
+	struct db_param all[] = { DB_INT(l->user_id) };
+
+	l->was_live = 0;
+	rc = db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
+	    "WHERE Id = ? AND IsRevoked = 0", one, 1, &n, NULL);
+	if (rc != DB_OK)
+		return rc;
+	if (n != 1)
+		return DB_ABORT;        /* revoked meanwhile */
+	l->was_live = 1;
+	if (l->all_devices)
+		rc = db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
+		    "WHERE UserId = ? AND IsRevoked = 0", all, 1, NULL, NULL);
+	return rc;
+}
+
+enum session_rc
+session_logout(struct app *app, long long user_id, const char *token, size_t token_len,
+    const char *client_id, size_t client_len, int all_devices)
+{
+	char hash[REFRESH_HASH_HEX + 1];
+	long long id = 0, revoked = 0;
+	size_t n = 0;
+	enum db_rc rc;
+
+	if (refresh_hash(hash, token, token_len) != 0)
+		return SESSION_INVALID_TOKEN;
+	{
+		struct db_param p[] = { DB_STR(hash), DB_INT(user_id), DB_STRN(client_id, client_len) };
+		struct db_col c[] = { DB_OUT_INT(&id), DB_OUT_INT(&revoked) };
+
+		if (db_query(app->db, "SELECT rt.Id, rt.IsRevoked FROM RefreshTokens rt "
+		    "JOIN Clients c ON c.Id = rt.ClientId "
+		    "WHERE rt.TokenHash = ? AND rt.UserId = ? AND c.ClientId = ?",
+		    p, DB_NPARAMS(p), c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
+			return SESSION_UNAVAILABLE;
+	}
+	if (n == 0)
+		return SESSION_INVALID_TOKEN;
+	if (revoked)
+		return SESSION_REVOKED;
+	{
+		struct logout_tx l = { .user_id = user_id, .token_id = id, .all_devices = all_devices };
+
+		rc = db_transaction(app->db, logout_tx, &l);
+		if (rc == DB_ABORT)
+			return SESSION_REVOKED;
+	}
+	return rc == DB_OK ? SESSION_OK : SESSION_UNAVAILABLE;
+}
+
+enum session_rc
+session_revoke_user(struct app *app, long long user_id, unsigned long long *count)
+{
+	struct db_param p[] = { DB_INT(user_id) };
+
+	if (db_exec(app->db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
+	    "WHERE UserId = ? AND IsRevoked = 0", p, 1, count, NULL) != DB_OK)
+		return SESSION_UNAVAILABLE;
+	return SESSION_OK;
+}

@@ -1,0 +1,74 @@
+/*
+ * session.h: logins and their refresh tokens (SPEC §3 Login, RefreshToken,
+ * Logout; SPEC §4 refresh tokens).
+ *
+ * A login starts a family: every token rotated out of it carries the same
+ * FamilyId. Rotation is one transaction whose correctness rests on the
+ * conditional UPDATE ... WHERE IsRevoked = 0 and its affected-row count,
+ * never on SELECT ... FOR UPDATE (which does not lock across Galera nodes):
+ * of any number of concurrent rotations of one token exactly one commits.
+ * A token presented after it was rotated away revokes its whole family.
+ * A request that loses a concurrent race for the same token gets 401
+ * "Refresh token has been revoked." without revoking the family: it cannot
+ * be told apart from a client that sent the same request twice, and the
+ * winner's new token must survive that.
+ */
+#ifndef JWTAUTH_SESSION_H
+#define JWTAUTH_SESSION_H
+
+#include <stddef.h>
+
+#include "refresh.h"
+
+struct app;
+
+enum session_rc {
+	SESSION_OK = 0,
+	SESSION_BAD_CLIENT,         /* 401 Invalid client credentials. */
+	SESSION_BAD_CREDENTIALS,    /* 401 Invalid credentials. */
+	SESSION_THROTTLED,          /* 429 Too many failed login attempts. */
+	SESSION_INVALID_TOKEN,      /* 401 Invalid refresh token. */
+	SESSION_REVOKED,            /* 401 revoked (refresh) / 400 already revoked (logout) */
+	SESSION_EXPIRED,            /* 401 Refresh token has expired. */
+	SESSION_NO_KEY,             /* 503 No active signing key available. */
+	SESSION_UNAVAILABLE = -1    /* 503 */
+};
+
+struct session_tokens {
+	char *access;                           /* malloc'd compact JWS */
+	char refresh[REFRESH_TOKEN_LEN + 1];
+};
+
+/* Wipe and free the tokens. */
+void session_tokens_clear(struct session_tokens *t);
+
+/*
+ * Login with validated input. Unknown user and wrong password take the
+ * same time (a dummy Argon2id verification). A legacy or outdated hash is
+ * replaced after a success. On SESSION_THROTTLED, *retry_after gets the
+ * seconds to wait.
+ */
+enum session_rc session_login(struct app *app, const char *email, size_t email_len,
+    const char *pw, size_t pw_len, const char *client_id, size_t client_len,
+    struct session_tokens *out, long long *retry_after) __attribute__((warn_unused_result));
+
+/* Rotate a refresh token issued to client_id. */
+enum session_rc session_refresh(struct app *app, const char *token, size_t token_len,
+    const char *client_id, size_t client_len, struct session_tokens *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * Logout user_id's refresh token on client_id; with all_devices every live
+ * token of the user on every client too. SESSION_INVALID_TOKEN when the
+ * token is not the user's on that client, SESSION_REVOKED when it already
+ * was revoked.
+ */
+enum session_rc session_logout(struct app *app, long long user_id, const char *token,
+    size_t token_len, const char *client_id, size_t client_len, int all_devices)
+	__attribute__((warn_unused_result));
+
+/* Revoke every live refresh token of a user; *count (may be NULL) gets how many. */
+enum session_rc session_revoke_user(struct app *app, long long user_id, unsigned long long *count)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,91 @@
+# api.sh: drive the real stack over HTTPS with curl (POSIX sh).
+#
+#   . "$top_srcdir/t/lib/api.sh"    (loads tap.sh and stack.sh too)
+#   api_stack                       start a throw-away stack for this test
+#   api POST /api/Auth/Login '{"Email":...}' [extra curl args...]
+#       -> $STATUS, $BODY, and the headers in $API_HEADERS (a file)
+#   header NAME                     a response header's value
+#   json '.Token'                   jq on $BODY (raw output)
+#   api_user EMAIL PASSWORD [ROLE...]   register a user (roles added in SQL)
+#   api_login EMAIL PASSWORD [CLIENT]   -> $TOKEN, $REFRESH
+#
+# Tokens and passwords go to curl through a config on stdin, never on its
+# command line, as users of the API should do too.
+
+. "${top_srcdir:?}/t/lib/tap.sh"
+. "$top_srcdir/t/lib/stack.sh"
+
+api_stack() {
+	tap_tmpdir
+	tap_at_exit 'stack_stop "$TAP_TMP"'
+	stack_start "$TAP_TMP" >/dev/null || bail_out "the stack did not start"
+	API_HEADERS=$TAP_TMP/headers
+	API_BODY=$TAP_TMP/body
+}
+
+# api METHOD PATH [JSON-BODY] [curl args...]
+# With a body, Content-Type is application/json unless a -H overrides it.
+# $AUTH, when set, is sent as the bearer token.
+api() {
+	_method=$1 _path=$2
+	shift 2
+	_body=
+	if [ $# -gt 0 ]; then
+		_body=$1
+		shift
+	fi
+	{
+		[ -n "${AUTH:-}" ] && printf 'header = "Authorization: Bearer %s"\n' "$AUTH"
+		:
+	} >"$TAP_TMP/curl.conf"
+	if [ -n "$_body" ]; then
+		printf '%s' "$_body" >"$TAP_TMP/request"
+		STATUS=$(stack_curl -K "$TAP_TMP/curl.conf" -X "$_method" \
+		    -H 'Content-Type: application/json' --data-binary "@$TAP_TMP/request" \
+		    -D "$API_HEADERS" -o "$API_BODY" -w '%{http_code}' "$@" "$STACK_URL$_path")
+	else
+		STATUS=$(stack_curl -K "$TAP_TMP/curl.conf" -X "$_method" \
+		    -D "$API_HEADERS" -o "$API_BODY" -w '%{http_code}' "$@" "$STACK_URL$_path")
+	fi
+	BODY=$(cat "$API_BODY")
+}
+
+# The value of a response header (case-insensitive name), CR stripped.
+header() {
+	tr -d '\r' <"$API_HEADERS" | sed -n "s/^$1: //Ip" | tail -n 1
+}
+
+json() {
+	printf '%s' "$BODY" | jq -r "$1" 2>/dev/null
+}
+
+# Run a command with no bearer token, keeping $AUTH as it was.
+anon() {
+	_saved_auth=${AUTH:-}
+	AUTH=
+	"$@"
+	_rc=$?
+	AUTH=$_saved_auth
+	return $_rc
+}
+
+# Register a user through the API, then grant extra roles in SQL.
+api_user() {
+	_email=$1 _pw=$2
+	shift 2
+	anon api POST /api/Users/Register \
+	    "{\"Firstname\":\"Test\",\"Lastname\":\"User\",\"Email\":\"$_email\",\"Password\":\"$_pw\"}"
+	[ "$STATUS" = 201 ] || { diag "register $_email: $STATUS $BODY"; return 1; }
+	for _role in "$@"; do
+		stack_sql "INSERT IGNORE INTO UserRoles (UserId, RoleId)
+		    SELECT u.Id, r.Id FROM Users u, Roles r WHERE u.Email = '$_email' AND r.Name = '$_role'"
+	done
+}
+
+api_login() {
+	anon api POST /api/Auth/Login \
+	    "{\"Email\":\"$1\",\"Password\":\"$2\",\"ClientId\":\"${3:-Client1}\"}"
+	TOKEN=$(json .Token)
+	REFRESH=$(json .RefreshToken)
+	[ "$STATUS" = 200 ]
+}
