@@ -137,21 +137,23 @@ aud_known(struct app *app, const char *aud)
 	return 0;
 }
 
-/* jwt_aud_check_fn: registered clients only; an unknown value re-reads the
- * list at most once per key_cache_refresh seconds. */
+/*
+ * jwt_aud_check_fn: registered clients only. The list is re-read when it
+ * is older than key_cache_refresh seconds, so that a client deleted or
+ * moved by jwtauthctl stops being accepted soon after; an unknown value
+ * re-reads it at most once per interval, so garbage cannot hammer MariaDB.
+ */
 static int
 aud_check(void *arg, const char *aud)
 {
 	struct app *app = arg;
 	time_t now = time(NULL);
 
-	if (aud_known(app, aud))
-		return 1;
-	if (app->aud.loaded != 0 && now - app->aud.loaded < (time_t)app->cfg.key_cache_refresh)
-		return 0;
-	if (aud_reload(app) != 0) {
-		app->aud.failed = 1;
-		return 0;
+	if (app->aud.loaded == 0 || now - app->aud.loaded >= (time_t)app->cfg.key_cache_refresh) {
+		if (aud_reload(app) != 0) {
+			app->aud.failed = 1;
+			return 0;
+		}
 	}
 	return aud_known(app, aud);
 }

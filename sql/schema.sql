@@ -6,15 +6,18 @@
 -- an existing database differ from a new one.
 --
 -- Conventions: InnoDB (transactions, foreign keys, row locks), utf8mb4 with
--- a case-insensitive collation (so Users.Email is unique regardless of
--- case), every table with a primary key (Galera replicates only those
+-- case-insensitive collations (so Users.Email is unique regardless of
+-- case; it needs MariaDB 10.10 or later for utf8mb4_uca1400_as_ci), every table with a primary key (Galera replicates only those
 -- safely). Times are UTC DATETIMEs written with UTC_TIMESTAMP().
 
 CREATE TABLE IF NOT EXISTS Users (
 	Id          INT          NOT NULL AUTO_INCREMENT,
 	Firstname   VARCHAR(50)  NOT NULL,
 	Lastname    VARCHAR(50)  NULL,
-	Email       VARCHAR(100) NOT NULL,
+	-- Case-insensitive but accent-sensitive (UCA 14.0): Jose and JOSE are
+	-- one address, José and Jose are two. The table default,
+	-- utf8mb4_unicode_ci, would also fold accents.
+	Email       VARCHAR(100) COLLATE utf8mb4_uca1400_as_ci NOT NULL,
 	-- An encoded hash: $argon2id$... or a legacy bcrypt $2a$/$2b$/$2y$.
 	Password    VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	CreatedAt   DATETIME     NOT NULL DEFAULT UTC_TIMESTAMP(),
@@ -95,7 +98,7 @@ CREATE TABLE IF NOT EXISTS RefreshTokens (
 -- Failed logins per email address, whether or not an account exists, so
 -- that throttling itself does not reveal which addresses are registered.
 CREATE TABLE IF NOT EXISTS LoginThrottle (
-	Email         VARCHAR(100) NOT NULL,
+	Email         VARCHAR(100) COLLATE utf8mb4_uca1400_as_ci NOT NULL,
 	FailedCount   INT          NOT NULL DEFAULT 0,
 	WindowStart   DATETIME     NOT NULL,
 	PRIMARY KEY (Email)

@@ -24,7 +24,9 @@ api_stack() {
 }
 
 # api METHOD PATH [JSON-BODY] [curl args...]
-# With a body, Content-Type is application/json unless a -H overrides it.
+# With a body, Content-Type is application/json (curl would send a second
+# -H Content-Type as well, and nginx uses the first: call stack_curl
+# directly to send another type).
 # $AUTH, when set, is sent as the bearer token.
 api() {
 	_method=$1 _path=$2

@@ -34,13 +34,13 @@ stack_random_hex() {
 # Run the mariadb client as the instance's root, on the jwtauth database.
 stack_sql() {
 	"$MARIADB_CLIENT" --defaults-extra-file="$STACK_DIR/mariadb/root.cnf" \
-	    --batch --skip-column-names jwtauth -e "$1"
+	    --default-character-set=utf8mb4 --batch --skip-column-names jwtauth -e "$1"
 }
 
 # Same, reading SQL from stdin (for files).
 stack_sql_file() {
 	"$MARIADB_CLIENT" --defaults-extra-file="$STACK_DIR/mariadb/root.cnf" \
-	    --batch jwtauth
+	    --default-character-set=utf8mb4 --batch jwtauth
 }
 
 # Does the instance in $1 (its mariadb/ folder) answer? Before the first
@@ -59,7 +59,9 @@ stack_mariadb_start() {
 	STACK_DIR=$(cd "$1" && pwd) || return 1
 	STACK_DB_SOCKET=$STACK_DIR/run/mariadb.sock
 	_m=$STACK_DIR/mariadb
-	mkdir -p "$_m/data" "$STACK_DIR/run" "$STACK_DIR/log" || return 1
+	# Private temporary files too: parallel mariadb-install-db runs that
+	# share /tmp sometimes trip over each other's temporary tables.
+	mkdir -p "$_m/data" "$_m/tmp" "$STACK_DIR/run" "$STACK_DIR/log" || return 1
 	chmod 700 "$STACK_DIR" "$_m" || return 1
 
 	# mariadbd refuses to run as root unless told which user to be.
@@ -67,7 +69,7 @@ stack_mariadb_start() {
 	[ "$(id -u)" = 0 ] && _user=--user=root
 
 	if [ ! -d "$_m/data/mysql" ]; then
-		"$MARIADB_INSTALL_DB" --no-defaults $_user --datadir="$_m/data" \
+		"$MARIADB_INSTALL_DB" --no-defaults $_user --datadir="$_m/data" --tmpdir="$_m/tmp" \
 		    --auth-root-authentication-method=normal --skip-test-db \
 		    --skip-name-resolve >"$STACK_DIR/log/mariadb-install.log" 2>&1 ||
 		    { cat "$STACK_DIR/log/mariadb-install.log" >&2; stack_die "mariadb-install-db failed"; return 1; }
@@ -82,7 +84,7 @@ stack_mariadb_start() {
 		# Durability settings stay at their defaults on purpose
 		# (innodb_flush_log_at_trx_commit=1): tests and benchmarks see
 		# what production sees. Small buffers keep many instances cheap.
-		"$MARIADBD" --no-defaults $_user --datadir="$_m/data" \
+		"$MARIADBD" --no-defaults $_user --datadir="$_m/data" --tmpdir="$_m/tmp" \
 		    --socket="$STACK_DB_SOCKET" $_net \
 		    --pid-file="$_m/mariadbd.pid" --log-error="$STACK_DIR/log/mariadb.err" \
 		    --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \

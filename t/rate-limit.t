@@ -1,0 +1,81 @@
+#!/bin/sh
+# nginx's per-address limit on login and refresh (SPEC §8): a quick series
+# from one address gets its burst of at least 20 through, then 429 with a
+# JSON body, never nginx's default 503; other paths are not limited; and a
+# stack started with RATE_LIMIT=off has no limit at all.
+#
+# No timing is asserted: only that the first 20 pass and that a series of
+# 60 sent as fast as one connection allows meets the limit. The logins use
+# an unknown ClientId, so that no Argon2 work slows the series down.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
+api_stack
+
+N=60
+printf '{"Email":"a@example.com","Password":"Password@123","ClientId":"NoSuchClient"}' >"$TAP_TMP/login"
+printf '{"RefreshToken":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","ClientId":"Client1"}' >"$TAP_TMP/refresh"
+
+# series PATH BODY-FILE: N POSTs on one connection, one line each in
+# $TAP_TMP/series ("<status> <body>"), every header in $TAP_TMP/series.h.
+series() {
+	_k=0
+	: >"$TAP_TMP/series.K"
+	while [ "$_k" -lt "$N" ]; do
+		printf 'url = "%s%s"\n' "$STACK_URL" "$1" >>"$TAP_TMP/series.K"
+		_k=$((_k + 1))
+	done
+	stack_curl -K "$TAP_TMP/series.K" -H 'Content-Type: application/json' \
+	    --data-binary "@$2" -D "$TAP_TMP/series.h" -w '\t%{http_code}\n' |
+	    awk -F '\t' '{ print $2 " " $1 }' >"$TAP_TMP/series"
+}
+
+count() {
+	grep -c "$1" "$TAP_TMP/series"
+}
+
+# --- Login
+series /api/Auth/Login "$TAP_TMP/login"
+is "$(wc -l <"$TAP_TMP/series" | tr -d ' ')" "$N" "login: $N answers"
+head -n 20 "$TAP_TMP/series" | grep -v '^401 {"message":"Invalid client credentials."}$' >/dev/null
+ok $((! $?)) "login: the first 20 pass the limit (401 from the program)"
+limited=$(count '^429 ')
+[ "$limited" -gt 0 ]
+ok $? "login: later ones are refused with 429 ($limited of $N)"
+is "$(count '^429 {"message":"Too many requests."}$')" "$limited" "login: every 429 has the JSON body"
+is "$(count '^401 {"message":"Invalid client credentials."}$')" "$((N - limited))" \
+    "login: every other answer is the program's 401"
+is "$(count '^5')" 0 "login: never a 5xx (no 503)"
+is "$(tr -d '\r' <"$TAP_TMP/series.h" | grep -ic '^retry-after: 1$')" "$limited" \
+    "login: every 429 has Retry-After: 1"
+tr -d '\r' <"$TAP_TMP/series.h" | grep -i '^content-type:' | sort -u >"$TAP_TMP/ct"
+is "$(cat "$TAP_TMP/ct")" "content-type: application/json; charset=utf-8" \
+    "login: every answer, 429 included, is application/json; charset=utf-8"
+# The 429s came from nginx: the program saw only the others.
+is "$(grep -c '"POST /api/Auth/Login HTTP/[0-9.]*" 429 ' "$STACK_DIR/log/nginx-access.log")" "$limited" \
+    "login: nginx logged the 429s"
+
+# --- Refresh has a limit of its own
+series /api/Auth/RefreshToken "$TAP_TMP/refresh"
+head -n 20 "$TAP_TMP/series" | grep -v '^401 {"message":"Invalid refresh token."}$' >/dev/null
+ok $((! $?)) "refresh: the first 20 pass its own limit, though login's is spent"
+limited=$(count '^429 ')
+[ "$limited" -gt 0 ]
+ok $? "refresh: later ones get 429 ($limited of $N)"
+is "$(count '^429 {"message":"Too many requests."}$')" "$limited" "refresh: every 429 has the JSON body"
+is "$(count '^5')" 0 "refresh: never a 5xx"
+
+# --- Other paths are not limited
+printf '{}' >"$TAP_TMP/empty"
+series /api/Users/Register "$TAP_TMP/empty"
+is "$(count '^400 ')" "$N" "Register: $N quick requests, none limited"
+
+# --- RATE_LIMIT=off
+stack_stop "$TAP_TMP"
+RATE_LIMIT=off stack_start "$TAP_TMP" >/dev/null || bail_out "the stack did not restart"
+grep -q '^[[:space:]]*limit_req zone' "$STACK_DIR/nginx/jwtauth.conf"
+ok $((! $?)) "RATE_LIMIT=off: no location applies one"
+series /api/Auth/Login "$TAP_TMP/login"
+is "$(count '^401 {"message":"Invalid client credentials."}$')" "$N" "RATE_LIMIT=off: $N logins, none limited"
+series /api/Auth/RefreshToken "$TAP_TMP/refresh"
+is "$(count '^401 {"message":"Invalid refresh token."}$')" "$N" "RATE_LIMIT=off: $N refreshes, none limited"
+
+done_testing
