@@ -69,13 +69,25 @@ b64url_encode_alloc(const unsigned char *bin, size_t len)
 	return out;
 }
 
+/* RFC 4648 §5: the URL-safe alphabet. */
+static int
+b64url_char_ok(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
 /*
  * sodium_base642bin with ignore == NULL and b64_end == NULL is strict: it
- * fails on any character outside the URL-safe alphabet (so on "=", on
- * whitespace and on NUL), on a length of 1 mod 4, on non-zero unused bits
- * in the last character (non-canonical encodings, RFC 4648 §3.5), and when
- * the output does not fit. Passing an end pointer instead would make it
- * stop at the first bad character and report success on the prefix.
+ * fails on any ASCII character outside the URL-safe alphabet (so on "=",
+ * on whitespace and on NUL), on a length of 1 mod 4, on non-zero unused
+ * bits in the last character (non-canonical encodings, RFC 4648 §3.5), and
+ * when the output does not fit. Passing an end pointer instead would make
+ * it stop at the first bad character and report success on the prefix.
+ *
+ * But libsodium 1.0.18 (Debian 12) decodes every byte from 0x80 to 0xff
+ * as if it were '_' (found by t/fuzz/fuzz-b64url: "A\xc6_z" decoded to
+ * the bytes of "A__z"), so the alphabet is checked here first.
  */
 int
 b64url_decode(unsigned char *out, size_t outcap, size_t *outlen,
@@ -90,6 +102,13 @@ b64url_decode(unsigned char *out, size_t outcap, size_t *outlen,
 		return -1;
 	if (len == 0)
 		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!b64url_char_ok((unsigned char)s[i])) {
+			if (out != NULL)
+				sodium_memzero(out, outcap);
+			return -1;
+		}
+	}
 	if (out == NULL) {
 		if (outcap != 0)
 			return -1;

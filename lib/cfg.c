@@ -85,6 +85,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "access_token_lifetime", CFG_UINT, F(access_token_lifetime), 60, 86400, 0 },
 	{ "refresh_token_lifetime", CFG_UINT, F(refresh_token_lifetime), 300, 31536000, 0 },
 	{ "clock_skew", CFG_UINT, F(clock_skew), 0, 600, 0 },
+	{ "refresh_reuse_interval", CFG_UINT, F(refresh_reuse_interval), 0, 60, 0 },
 	{ "master_key_file", CFG_ABSPATH, F(master_key_file), 0, 0, 0 },
 	{ "rsa_key_bits", CFG_BITS, F(rsa_key_bits), 2048, 8192, 0 },
 	{ "key_cache_refresh", CFG_UINT, F(key_cache_refresh), 1, 3600, 0 },
@@ -118,6 +119,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->access_token_lifetime = 3600;
 	cfg->refresh_token_lifetime = 604800;
 	cfg->clock_skew = 60;
+	cfg->refresh_reuse_interval = 5;
 	strcpy(cfg->master_key_file, SYSCONFDIR "/jwtauth/master.key");
 	cfg->rsa_key_bits = 2048;
 	cfg->key_cache_refresh = 5;

@@ -11,6 +11,7 @@
 #include "account.h"
 #include "app.h"
 #include "db.h"
+#include "fault.h"
 #include "log.h"
 #include "pwhash.h"
 #include "session.h"
@@ -19,15 +20,6 @@
 
 #define CLIENT_URL_MAX (500 * 4 + 1)
 #define FAMILY_HEX 32
-
-/*
- * Seconds after a rotation during which the rotated token, presented
- * again, is taken for a duplicate of the rotating request (a retry, or a
- * concurrent request that reached a worker only after the rotation had
- * committed) rather than for reuse: 401 revoked, family kept (session.h).
- * RevokedAt has whole seconds, so the window is 4 to 5 s.
- */
-#define SESSION_DUPLICATE_WINDOW 5
 
 void
 session_tokens_clear(struct session_tokens *t)
@@ -187,7 +179,7 @@ token_find(struct app *app, const char *hash, struct stored_token *t)
 	size_t n = 0;
 	int replaced_null = 0;
 	long long replaced = 0;
-	struct db_param p[] = { DB_INT(SESSION_DUPLICATE_WINDOW), DB_STR(hash) };
+	struct db_param p[] = { DB_INT(app->cfg.refresh_reuse_interval), DB_STR(hash) };
 	struct db_col c[] = {
 		DB_OUT_INT(&t->id), DB_OUT_INT(&t->user_id), DB_OUT_INT(&t->client_id),
 		DB_OUT_STR(t->family, sizeof(t->family)), DB_OUT_INT(&t->revoked),
@@ -237,6 +229,8 @@ rotate_tx(struct db *db, void *arg)
 	rc = db_exec(db, sql_insert_token, ins, DB_NPARAMS(ins), NULL, &new_id);
 	if (rc != DB_OK)
 		return rc;
+	/* Tests only (fault.h): die with the new token inserted, the old live. */
+	fault_point("rotate-after-insert");
 	/* The only guard against a second rotation of the same token: the
 	 * row changes only if it is still live, and only one can change it. */
 	struct db_param upd[] = { DB_INT((long long)new_id), DB_INT(r->old->id) };
@@ -245,7 +239,11 @@ rotate_tx(struct db *db, void *arg)
 	    upd, DB_NPARAMS(upd), &n, NULL);
 	if (rc != DB_OK)
 		return rc;
-	return n == 1 ? DB_OK : DB_ABORT;
+	if (n != 1)
+		return DB_ABORT;
+	/* Tests only (fault.h): die with both statements done, before COMMIT. */
+	fault_point("rotate-after-update");
+	return DB_OK;
 }
 
 enum session_rc
@@ -313,6 +311,9 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 
 		drc = db_transaction(app->db, rotate_tx, &r);
 	}
+	/* Tests only (fault.h): die after COMMIT, before the client has the answer. */
+	if (drc == DB_OK)
+		fault_point("rotate-after-commit");
 	if (drc == DB_ABORT)
 		rc = SESSION_REVOKED;           /* lost the race, or expired meanwhile */
 	else if (drc != DB_OK)

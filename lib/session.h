@@ -8,10 +8,12 @@
  * never on SELECT ... FOR UPDATE (which does not lock across Galera nodes):
  * of any number of concurrent rotations of one token exactly one commits.
  * A token presented after it was rotated away revokes its whole family.
- * A request that loses a concurrent race for the same token gets 401
- * "Refresh token has been revoked." without revoking the family: it cannot
- * be told apart from a client that sent the same request twice, and the
- * winner's new token must survive that.
+ * Requests that lose a concurrent race for the same token, and a rotated
+ * token presented again within refresh_reuse_interval seconds (a retry,
+ * or a duplicate that reached another worker just after the rotation
+ * committed), get 401 "Refresh token has been revoked." without revoking
+ * the family: they cannot be told apart from a client that sent the same
+ * request twice, and the winner's new token must survive that.
  */
 #ifndef JWTAUTH_SESSION_H
 #define JWTAUTH_SESSION_H

@@ -20,11 +20,6 @@ is "$(stack_sql "SELECT COUNT(*) FROM RefreshTokens WHERE TokenHash = '$REFRESH'
     "Login: the refresh token itself is not stored"
 
 # The token's parts, decoded with standard tools.
-b64url_decode() {
-	_s=$(printf '%s' "$1" | tr '_-' '/+')
-	case $(( ${#_s} % 4 )) in 2) _s="$_s==" ;; 3) _s="$_s=" ;; esac
-	printf '%s' "$_s" | base64 -d
-}
 hdr=$(b64url_decode "$(printf '%s' "$TOKEN" | cut -d. -f1)")
 pay=$(b64url_decode "$(printf '%s' "$TOKEN" | cut -d. -f2)")
 is "$(printf '%s' "$hdr" | jq -r '.alg + " " + .typ')" "RS256 at+jwt" "token header: alg RS256, typ at+jwt"

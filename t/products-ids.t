@@ -9,9 +9,6 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 api_stack
 
-problem() {
-	printf '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":%s}' "$1"
-}
 invalid() {
 	problem "{\"id\":[\"The value '$1' is not valid.\"]}"
 }
@@ -19,15 +16,6 @@ missing() {
 	printf '{"message":"Product with ID %s not found."}' "$1"
 }
 NOT_FOUND='{"message":"Not found."}'
-
-rep() {
-	_r= _k=0
-	while [ "$_k" -lt "$2" ]; do
-		_r=$_r$1
-		_k=$((_k + 1))
-	done
-	printf '%s' "$_r"
-}
 
 api_user admin@example.com Password@123 Editor Admin || bail_out "register failed"
 api_login admin@example.com Password@123 || bail_out "login failed"

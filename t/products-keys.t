@@ -17,11 +17,6 @@ GRACE=$((3600 + 60))    # the defaults: access_token_lifetime + clock_skew
 b64url() {
 	base64 -w0 | tr '+/' '-_' | tr -d '='
 }
-b64url_decode() {
-	_s=$(printf '%s' "$1" | tr '_-' '/+')
-	case $(( ${#_s} % 4 )) in 2) _s="$_s==" ;; 3) _s="$_s=" ;; esac
-	printf '%s' "$_s" | base64 -d
-}
 kid_of() {
 	b64url_decode "$(printf '%s' "$1" | cut -d. -f1)" | jq -r .kid
 }

@@ -7,19 +7,6 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 api_stack
 
-problem() {
-	printf '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":%s}' "$1"
-}
-
-rep() {
-	_r= _k=0
-	while [ "$_k" -lt "$2" ]; do
-		_r=$_r$1
-		_k=$((_k + 1))
-	done
-	printf '%s' "$_r"
-}
-
 count() {
 	stack_sql "SELECT COUNT(*) FROM Products"
 }

@@ -6,12 +6,6 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 api_stack
 
-b64url_decode() {
-	_s=$(printf '%s' "$1" | tr '_-' '/+')
-	case $(( ${#_s} % 4 )) in 2) _s="$_s==" ;; 3) _s="$_s=" ;; esac
-	printf '%s' "$_s" | base64 -d
-}
-
 b64url_encode() {
 	base64 -w0 | tr '/+' '_-' | tr -d '='
 }

@@ -11,20 +11,7 @@ PROBLEM_CT='application/problem+json; charset=utf-8'
 JSON_CT='application/json; charset=utf-8'
 
 # The exact problem body of SPEC §2 around an "errors" object.
-problem() {
-	printf '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":%s}' "$1"
-}
-
 # rep STRING N: STRING N times.
-rep() {
-	_r='' _k=0
-	while [ "$_k" -lt "$2" ]; do
-		_r=$_r$1
-		_k=$((_k + 1))
-	done
-	printf '%s' "$_r"
-}
-
 E=$(printf '\303\251')          # U+00E9, two bytes in UTF-8
 
 users() {

@@ -8,6 +8,9 @@
 #   json '.Token'                   jq on $BODY (raw output)
 #   api_user EMAIL PASSWORD [ROLE...]   register a user (roles added in SQL)
 #   api_login EMAIL PASSWORD [CLIENT]   -> $TOKEN, $REFRESH
+#   problem '{"Field":["msg"]}'     the SPEC §2 validation body with these errors
+#   rep STRING N                    STRING repeated N times
+#   b64url_decode TEXT              base64url (no padding) to bytes
 #
 # Tokens and passwords go to curl through a config on stdin, never on its
 # command line, as users of the API should do too.
@@ -90,4 +93,24 @@ api_login() {
 	TOKEN=$(json .Token)
 	REFRESH=$(json .RefreshToken)
 	[ "$STATUS" = 200 ]
+}
+
+# The validation-error body of SPEC §2 with the given errors object.
+problem() {
+	printf '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":%s}' "$1"
+}
+
+rep() {
+	_r= _k=0
+	while [ "$_k" -lt "$2" ]; do
+		_r=$_r$1
+		_k=$((_k + 1))
+	done
+	printf '%s' "$_r"
+}
+
+b64url_decode() {
+	_s=$(printf '%s' "$1" | tr '_-' '/+')
+	case $(( ${#_s} % 4 )) in 2) _s="$_s==" ;; 3) _s="$_s=" ;; esac
+	printf '%s' "$_s" | base64 -d
 }

@@ -274,25 +274,16 @@ http {
 NGINX
 }
 
+# Start nginx on $STACK_HTTPS_PORT. Return 0, or 1 if it did not start
+# (most often: the port was taken meanwhile; stack_start then retries).
 stack_nginx_start() {
 	_pidf=$STACK_DIR/run/nginx.pid
 	if [ -f "$_pidf" ] && kill -0 "$(cat "$_pidf")" 2>/dev/null; then
 		return 0
 	fi
-	_fixed=${STACK_HTTPS_PORT:-}
-	_try=0
-	while :; do
-		_try=$((_try + 1))
-		STACK_HTTPS_PORT=${_fixed:-$(stack_free_port)}
-		stack_nginx_conf || return 1
-		"$NGINX" -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" \
-		    -e "$STACK_DIR/log/nginx-error.log" 2>>"$STACK_DIR/log/nginx-error.log" && break
-		if [ -n "$_fixed" ] || [ "$_try" -ge 5 ]; then
-			tail -n 5 "$STACK_DIR/log/nginx-error.log" >&2
-			stack_die "nginx did not start"
-			return 1
-		fi
-	done
+	stack_nginx_conf || return 1
+	"$NGINX" -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" \
+	    -e "$STACK_DIR/log/nginx-error.log" 2>>"$STACK_DIR/log/nginx-error.log" || return 1
 	echo "$STACK_HTTPS_PORT" >"$STACK_DIR/run/https.port"
 }
 
@@ -323,6 +314,7 @@ stack_start() {
 	if [ -z "${STACK_HTTPS_PORT:-}" ] && [ -f "$STACK_DIR/run/https.port" ]; then
 		STACK_HTTPS_PORT=$(cat "$STACK_DIR/run/https.port")
 	fi
+	_port_fixed=${STACK_HTTPS_PORT:-}
 	: "${STACK_HTTPS_PORT:=$(stack_free_port)}"
 	_caller_extra=${STACK_CONF_EXTRA:-}
 	STACK_CONF_EXTRA="issuer = https://127.0.0.1:$STACK_HTTPS_PORT
@@ -335,7 +327,21 @@ $_caller_extra"
 	"$top_builddir/jwtauthctl" init >>"$STACK_DIR/log/jwtauthctl.log" 2>&1 ||
 	    { tail -n 5 "$STACK_DIR/log/jwtauthctl.log" >&2; stack_die "jwtauthctl init failed"; return 1; }
 	stack_programs_start || return 1
-	stack_nginx_start || return 1
+	# A free port can be taken by another test between the choice and
+	# nginx's bind. Unless the caller fixed the port, choose another one;
+	# the issuer names it, so the programs restart with the new config.
+	_try=1
+	until stack_nginx_start; do
+		if [ -n "$_port_fixed" ] || [ "$_try" -ge 5 ]; then
+			tail -n 5 "$STACK_DIR/log/nginx-error.log" >&2
+			stack_die "nginx did not start"
+			return 1
+		fi
+		_try=$((_try + 1))
+		STACK_HTTPS_PORT=$(stack_free_port)
+		sed -i "s|^issuer = .*|issuer = https://127.0.0.1:$STACK_HTTPS_PORT|" "$JWTAUTH_CONFIG" &&
+		    stack_programs_stop && stack_programs_start || return 1
+	done
 	STACK_URL=https://127.0.0.1:$STACK_HTTPS_PORT
 	STACK_CACERT=$STACK_DIR/tls/cert.pem
 	export STACK_URL STACK_CACERT STACK_HTTPS_PORT

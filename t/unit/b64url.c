@@ -51,6 +51,8 @@ static const struct {
 	{ "Zm9v.", 5, "\".\"" },
 	{ "Zm9v\0Zm9v", 9, "NUL inside the counted length" },
 	{ "Zm9\xc3\xa9", 5, "non-ASCII byte" },
+	{ "A\xc6_z", 4, "byte above 0x7f (libsodium 1.0.18 reads it as '_')" },
+	{ "Zm9v\x80\xff\xc3\xa9", 8, "bytes above 0x7f in a whole group" },
 	{ "Zm9v!", 5, "\"!\"" },
 };
 

@@ -44,6 +44,7 @@ test_defaults(void)
 	is_int(c.access_token_lifetime, 3600, "default access_token_lifetime");
 	is_int(c.refresh_token_lifetime, 604800, "default refresh_token_lifetime");
 	is_int(c.clock_skew, 60, "default clock_skew");
+	is_int(c.refresh_reuse_interval, 5, "default refresh_reuse_interval");
 	is_str(c.master_key_file, SYSCONFDIR "/jwtauth/master.key", "default master_key_file");
 	is_int(c.rsa_key_bits, 2048, "default rsa_key_bits");
 	is_int(c.key_cache_refresh, 5, "default key_cache_refresh");
@@ -81,6 +82,7 @@ test_full(void)
 	    "access_token_lifetime = 900\n"
 	    "refresh_token_lifetime = 1209600\n"
 	    "clock_skew = 0\n"
+	    "refresh_reuse_interval = 0\n"
 	    "master_key_file = /var/lib/jwtauth/master.key\n"
 	    "rsa_key_bits = 3072\n"
 	    "key_cache_refresh = 30\n"
@@ -106,6 +108,7 @@ test_full(void)
 	is_int(c.access_token_lifetime, 900, "access_token_lifetime");
 	is_int(c.refresh_token_lifetime, 1209600, "refresh_token_lifetime");
 	is_int(c.clock_skew, 0, "clock_skew 0 allowed");
+	is_int(c.refresh_reuse_interval, 0, "refresh_reuse_interval 0 allowed");
 	is_str(c.master_key_file, "/var/lib/jwtauth/master.key", "master_key_file");
 	is_int(c.rsa_key_bits, 3072, "rsa_key_bits 3072");
 	is_int(c.key_cache_refresh, 30, "key_cache_refresh");
@@ -182,6 +185,7 @@ static const struct bad bads[] = {
 	{ "refresh_token_lifetime", "31536001", NUM(, 300, 31536000) },
 	{ "clock_skew", "601", NUM(, 0, 600) },
 	{ "clock_skew", "-0", NUM(, 0, 600) },
+	{ "refresh_reuse_interval", "61", NUM(, 0, 60) },
 	{ "master_key_file", "etc/jwtauth/master.key", "must be an absolute path" },
 	{ "master_key_file", "", "empty value" },
 	{ "rsa_key_bits", "1024", "not a multiple of 1024 between 2048 and 8192" },
@@ -438,7 +442,7 @@ test_sample(void)
 		on[m++] = text[i];
 	}
 	is_int(cfg_parse(&c, "sample", on, m, err, sizeof(err)), 0, "sample uncommented parses (%s)", err);
-	is_int(keys, 22, "sample lists all 22 keys once (duplicates would fail to parse)");
+	is_int(keys, 23, "sample lists all 23 keys once (duplicates would fail to parse)");
 	cfg_defaults(&def);
 	/* Only the master key's directory depends on the build's sysconfdir. */
 	is_str(c.master_key_file, "/etc/jwtauth/master.key", "sample master_key_file");

@@ -1,0 +1,258 @@
+#!/bin/sh
+# Forged and broken bearer tokens against GET /api/Users/GetProfile (SPEC
+# §2 bearer failures, §4 verification; RFC 8725): every one is 401 with
+# WWW-Authenticate: Bearer error="invalid_token", and the genuine token
+# still works afterwards.
+#
+# Tokens with a valid signature but a wrong claim are minted here with a
+# test-only RSA key inserted into SigningKeys as a retired, still
+# published key (KeyId: its RFC 7638 thumbprint, PublicKey: its DER
+# SubjectPublicKeyInfo, as lib/keys.h describes), signed with openssl.
+# One correct token minted that way is accepted first, so that each
+# refusal below is about the one thing that was changed.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
+STACK_CONF_EXTRA="key_cache_refresh = 1
+argon2_opslimit = 1
+argon2_memlimit = 8K"
+api_stack
+
+b64url() {
+	openssl base64 -A | tr '+/' '-_' | tr -d '='
+}
+b64url_str() {
+	printf '%s' "$1" | b64url
+}
+unhex() {
+	perl -ne 'chomp; print pack("H*", $_)'
+}
+tohex() {
+	od -An -v -tx1 | tr -d ' \n'
+}
+# mint KEYFILE HEADER PAYLOAD [DIGEST]: a compact JWS signed with openssl.
+mint() {
+	_in="$(b64url_str "$2").$(b64url_str "$3")"
+	printf '%s.%s' "$_in" "$(printf '%s' "$_in" | openssl dgst "-${4:-sha256}" -sign "$1" -binary | b64url)"
+}
+# The RFC 7638 thumbprint of the RSA key in a PEM file (private or public).
+thumbprint() {
+	_n=$(openssl rsa -in "$1" -noout -modulus 2>/dev/null | sed 's/^Modulus=//' | unhex | b64url)
+	printf '{"e":"AQAB","kty":"RSA","n":"%s"}' "$_n" | openssl dgst -sha256 -binary | b64url
+}
+
+# refused NAME TOKEN [DESCRIPTION]: 401, invalid_token (and, when given,
+# the exact error_description and body).
+refused() {
+	AUTH=$2 api GET /api/Users/GetProfile
+	is "$STATUS" 401 "$1: 401"
+	_wa=$(header WWW-Authenticate)
+	if [ -n "${3:-}" ]; then
+		is "$_wa" "Bearer error=\"invalid_token\", error_description=\"$3\"" "  WWW-Authenticate: $3"
+		is "$BODY" "{\"message\":\"$3\"}" "  body"
+	else
+		case $_wa in 'Bearer error="invalid_token"'*) _r=0 ;; *) _r=1 ;; esac
+		ok $_r "  WWW-Authenticate: Bearer error=\"invalid_token\""
+		[ $_r = 0 ] || diag "got: $_wa"
+	fi
+}
+accepted() {
+	AUTH=$2 api GET /api/Users/GetProfile
+	is "$STATUS" 200 "$1: 200"
+	[ "$STATUS" = 200 ] || diag "$(header WWW-Authenticate)"
+}
+
+api_user ivan@example.com Password@123 || bail_out "cannot register"
+uid=$(stack_sql "SELECT Id FROM Users WHERE Email = 'ivan@example.com'")
+api_login ivan@example.com Password@123 || bail_out "cannot log in"
+genuine=$TOKEN
+accepted "the genuine token" "$genuine"
+H=$(printf '%s' "$genuine" | cut -d. -f1)
+P=$(printf '%s' "$genuine" | cut -d. -f2)
+S=$(printf '%s' "$genuine" | cut -d. -f3)
+kid=$(b64url_decode "$H" | jq -r .kid)
+payload=$(b64url_decode "$P")
+
+# The server's public key, as PEM, and an attacker's own key.
+stack_sql "SELECT HEX(PublicKey) FROM SigningKeys WHERE KeyId = '$kid'" | unhex >"$TAP_TMP/server.der"
+openssl pkey -pubin -inform DER -in "$TAP_TMP/server.der" -out "$TAP_TMP/server.pem" 2>/dev/null ||
+    bail_out "cannot read the server's public key"
+openssl genrsa -out "$TAP_TMP/evil.pem" 2048 2>/dev/null || bail_out "openssl genrsa failed"
+
+# ---- the algorithm is pinned -------------------------------------------------
+refused "alg none, empty signature" \
+    "$(b64url_str "{\"alg\":\"none\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P."
+refused "alg none, no kid, empty signature" "$(b64url_str '{"alg":"none"}').$P."
+refused "alg None with the genuine signature" \
+    "$(b64url_str "{\"alg\":\"None\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P.$S"
+
+hs_input="$(b64url_str "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P"
+hexkey=$(tohex <"$TAP_TMP/server.pem")
+refused "alg HS256 keyed with the public key PEM" \
+    "$hs_input.$(printf '%s' "$hs_input" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | b64url)" \
+    "The token algorithm is not allowed."
+hexkey=$(tohex <"$TAP_TMP/server.der")
+refused "alg HS256 keyed with the public key DER" \
+    "$hs_input.$(printf '%s' "$hs_input" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | b64url)"
+refused "alg rs256 (lower case) with the genuine signature" \
+    "$(b64url_str "{\"alg\":\"rs256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P.$S"
+refused "a foreign RSA key signing under the real kid" \
+    "$(mint "$TAP_TMP/evil.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
+    "The signature is invalid."
+
+# ---- broken shapes -------------------------------------------------------------
+tampered=$(printf '%s' "$payload" | jq -c '.role = ["Admin"]')
+refused "payload tampered (role Admin), signature kept" "$H.$(b64url_str "$tampered").$S" \
+    "The signature is invalid."
+tampered=$(printf '%s' "$payload" | jq -c '.exp += 86400')
+refused "payload tampered (exp), signature kept" "$H.$(b64url_str "$tampered").$S" \
+    "The signature is invalid."
+refused "signature stripped (h.p.)" "$H.$P." "The signature is invalid."
+refused "signature stripped (h.p)" "$H.$P" "The token is malformed."
+refused "two parts" "$H.$S" "The token is malformed."
+refused "four parts" "$genuine.$S" "The token is malformed."
+refused "'=' appended (padded base64)" "$genuine=" "The token is malformed."
+refused "'==' appended" "$genuine==" "The token is malformed."
+refused "padding inside the header part" "$H=.$P.$S" "The token is malformed."
+refused "standard base64 alphabet in the signature" \
+    "$H.$P.$(printf '%s' "$S" | tr -- '-_' '+/')" "The token is malformed."
+refused "the signature one character short" "$H.$P.$(printf '%s' "$S" | sed 's/.$//')"
+refused "the signature with its last byte changed" \
+    "$H.$P.$(b64url_decode "$S" | tohex | sed 's/..$/00/' | unhex | b64url)" "The signature is invalid."
+refused "header not JSON" "$(b64url_str 'not json').$P.$S" "The token is malformed."
+refused "empty parts (..)" ".." "The token is malformed."
+big=$(head -c 3800 /dev/zero | tr '\0' 'A')
+refused "a token of nearly 8 KiB of garbage" "$big.$big.$S" "The token is malformed."
+big=$(head -c 8200 /dev/zero | tr '\0' 'A')
+refused "a token just over 8 KiB (SPEC §4 limit, checked by the program)" "$H.$big.$S" \
+    "The token is malformed."
+# 20 KB: more than nginx takes in one header line (large_client_header_buffers),
+# so nginx refuses it before any program sees it: over HTTP/1.1 with its
+# JSON 400, over HTTP/2 by resetting the stream. Never a 200, never a 5xx.
+big=$(head -c 20000 /dev/zero | tr '\0' 'A')
+AUTH="$H.$big.$S" api GET /api/Users/GetProfile '' --http1.1
+is "$STATUS:$BODY" '400:{"message":"Request header too large."}' \
+    "a 20 KB token over HTTP/1.1: nginx's JSON 400"
+AUTH="$H.$big.$S" api GET /api/Users/GetProfile 2>/dev/null
+case $STATUS in 2*|5*) r=1 ;; *) r=0 ;; esac
+ok $r "a 20 KB token over HTTP/2: refused, neither 2xx nor 5xx (got $STATUS)"
+
+# ---- keys that are not ours ------------------------------------------------------
+for h in \
+    "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\",\"jku\":\"https://evil.example/jwks.json\"}" \
+    "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\",\"x5u\":\"https://evil.example/cert.pem\"}"; do
+	refused "header with $(printf '%s' "$h" | jq -r 'keys_unsorted[3]'), signed by the attacker" \
+	    "$(mint "$TAP_TMP/evil.pem" "$h" "$payload")" "The token algorithm is not allowed."
+done
+evil_n=$(openssl rsa -in "$TAP_TMP/evil.pem" -noout -modulus 2>/dev/null | sed 's/^Modulus=//' | unhex | b64url)
+refused "header with jwk (the attacker's key), signed by it" \
+    "$(mint "$TAP_TMP/evil.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"jwk\":{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"$evil_n\"}}" "$payload")" \
+    "The token algorithm is not allowed."
+refused "kid unknown (the attacker's own thumbprint)" \
+    "$(mint "$TAP_TMP/evil.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$(thumbprint "$TAP_TMP/evil.pem")\"}" "$payload")" \
+    "The signing key is unknown."
+refused "kid ../../etc/passwd" \
+    "$(mint "$TAP_TMP/evil.pem" '{"alg":"RS256","typ":"at+jwt","kid":"../../etc/passwd"}' "$payload")" \
+    "The signing key is unknown."
+refused "kid ' OR 1=1 --" \
+    "$(mint "$TAP_TMP/evil.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"' OR 1=1 --\"}" "$payload")" \
+    "The signing key is unknown."
+refused "no kid" "$(mint "$TAP_TMP/evil.pem" '{"alg":"RS256","typ":"at+jwt"}' "$payload")" \
+    "The signing key is unknown."
+refused "kid not a string" "$(mint "$TAP_TMP/evil.pem" '{"alg":"RS256","typ":"at+jwt","kid":1}' "$payload")" \
+    "The signing key is unknown."
+
+# ---- a published test key: valid signatures, wrong claims ------------------------
+openssl genrsa -out "$TAP_TMP/test.pem" 2048 2>/dev/null || bail_out "openssl genrsa failed"
+tkid=$(thumbprint "$TAP_TMP/test.pem")
+tpub=$(openssl pkey -in "$TAP_TMP/test.pem" -pubout -outform DER 2>/dev/null | tohex)
+# Retired a minute ago: published (within access_token_lifetime +
+# clock_skew), never chosen to sign. PrivateKey is never read for it.
+stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt, RetiredAt)
+    VALUES ('$tkid', UNHEX('00'), UNHEX('$tpub'), 0, UTC_TIMESTAMP() - INTERVAL 1 HOUR,
+    UTC_TIMESTAMP() - INTERVAL 1 MINUTE)" || bail_out "cannot insert the test key"
+# Verifiers re-read the keys on an unknown kid at most every
+# key_cache_refresh (1 s here): the lookups above were for garbage kids.
+sleep 2
+TH="{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\"}"
+now=$(date +%s)
+# claims JQ-EXPRESSION: a correct payload, then changed by the expression.
+claims() {
+	jq -cn --arg iss "$STACK_URL" --arg sub "$uid" --argjson now "$now" "{iss: \$iss,
+	    aud: \"https://client1.com\", sub: \$sub, jti: \"6f1c0a4e-8d1b-4f53-9a4e-2f0d4c1e9b7a\",
+	    iat: \$now, nbf: \$now, exp: (\$now + 600), email: \"ivan@example.com\", name: \"Test\",
+	    role: [\"User\"]} | ${1:-.}"
+}
+tmint() {
+	mint "$TAP_TMP/test.pem" "$TH" "$(claims "$1")"
+}
+anon api GET /.well-known/jwks.json
+is "$(json "[.keys[] | select(.kid == \"$tkid\")] | length")" 1 "the test key is published"
+accepted "a correct token minted with the test key" "$(tmint .)"
+
+refused "wrong iss" "$(tmint '.iss = "https://evil.example"')" "The issuer is invalid."
+refused "iss with a trailing slash" "$(tmint ".iss = \"$STACK_URL/\"")" "The issuer is invalid."
+refused "no iss" "$(tmint 'del(.iss)')" "The issuer is invalid."
+refused "aud of an unregistered client" "$(tmint '.aud = "https://evil.example"')" "The audience is invalid."
+refused "aud of Client1 with another case" "$(tmint '.aud = "https://CLIENT1.com"')" "The audience is invalid."
+refused "no aud" "$(tmint 'del(.aud)')" "The audience is invalid."
+accepted "aud of Client2's URL" "$(tmint '.aud = "https://client2.com"')"
+refused "aud of a client not registered yet" "$(tmint '.aud = "https://client3.example"')" \
+    "The audience is invalid."
+stack_sql "INSERT INTO Clients (ClientId, Name, ClientURL) VALUES ('Client3', 'Client 3', 'https://client3.example')"
+sleep 2         # the audience list is re-read at most every key_cache_refresh
+accepted "... once registered (and the cache interval passed)" "$(tmint '.aud = "https://client3.example"')"
+refused "aud an array of unregistered URLs" "$(tmint '.aud = ["https://evil.example", "https://evil2.example"]')" \
+    "The audience is invalid."
+accepted "aud an array holding one registered URL" "$(tmint '.aud = ["https://evil.example", "https://client2.com"]')"
+refused "expired an hour ago" "$(tmint '.exp = $now - 3600 | .iat = $now - 7200 | .nbf = $now - 7200')" \
+    "The token has expired."
+refused "expired 61 s ago (skew 60 s)" "$(tmint '.exp = $now - 61')" "The token has expired."
+accepted "expired 20 s ago (within the 60 s skew)" "$(tmint '.exp = $now - 20')"
+refused "no exp" "$(tmint 'del(.exp)')" "The token has expired."
+refused "exp a string" "$(tmint '.exp = ($now + 600 | tostring)')" "The token has expired."
+refused "exp a fraction" "$(tmint '.exp = $now + 600.5')" "The token has expired."
+refused "nbf an hour ahead" "$(tmint '.nbf = $now + 3600')" "The token is not yet valid."
+refused "iat an hour ahead" "$(tmint '.iat = $now + 3600')" "The token is not yet valid."
+accepted "nbf 20 s ahead (within the skew)" "$(tmint '.nbf = $now + 20')"
+refused "sub not a number" "$(tmint '.sub = "admin"')" "The token is malformed."
+refused "sub a JSON number" "$(tmint ".sub = $uid")" "The token is malformed."
+refused "role not strings" "$(tmint '.role = [1]')" "The token is malformed."
+refused "the test key's token with alg RS512" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS512\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\"}" "$(claims .)" sha512)" \
+    "The token algorithm is not allowed."
+refused "the test key's token with crit" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\",\"crit\":[\"exp\"],\"exp\":1}" "$(claims .)")" \
+    "The token algorithm is not allowed."
+refused "the test key's token with x5c" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\",\"x5c\":[]}" "$(claims .)")" \
+    "The token algorithm is not allowed."
+refused "the test key's token with jwk (its own key)" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\",\"jwk\":{\"kty\":\"RSA\"}}" "$(claims .)")" \
+    "The token algorithm is not allowed."
+
+# A key whose row does not match its KeyId is never trusted.
+openssl genrsa -out "$TAP_TMP/liar.pem" 2048 2>/dev/null || bail_out "openssl genrsa failed"
+lpub=$(openssl pkey -in "$TAP_TMP/liar.pem" -pubout -outform DER 2>/dev/null | tohex)
+stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt, RetiredAt)
+    VALUES ('liar-key', UNHEX('00'), UNHEX('$lpub'), 0, UTC_TIMESTAMP() - INTERVAL 1 HOUR,
+    UTC_TIMESTAMP() - INTERVAL 1 MINUTE)"
+sleep 2
+refused "a key inserted under a KeyId that is not its thumbprint" \
+    "$(mint "$TAP_TMP/liar.pem" '{"alg":"RS256","typ":"at+jwt","kid":"liar-key"}' "$(claims .)")" \
+    "The signing key is unknown."
+
+# ---- the Authorization header itself ------------------------------------------------
+anon api GET /api/Users/GetProfile
+is "$STATUS" 401 "no Authorization header: 401"
+is "$(header WWW-Authenticate)" "Bearer" "  WWW-Authenticate: Bearer (no error, RFC 6750 §3)"
+anon api GET /api/Users/GetProfile '' -H "Authorization: Basic aXZhbjpwdw=="
+is "$STATUS:$(header WWW-Authenticate)" "401:Bearer" "Basic credentials: 401 Bearer"
+anon api GET /api/Users/GetProfile '' -H "Authorization: Bearer"
+is "$STATUS" 401 "'Bearer' with no token: 401"
+anon api GET /api/Users/GetProfile '' -H "Authorization: Bearer a b"
+is "$STATUS" 401 "'Bearer a b': 401"
+
+# ---- after all that ------------------------------------------------------------------
+accepted "the genuine token still works" "$genuine"
+is "$(json .Email)" "ivan@example.com" "  and names its user"
+
+done_testing

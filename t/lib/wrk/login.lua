@@ -1,0 +1,54 @@
+-- login.lua: POST /api/Auth/Login, cycling through the accounts of
+-- WRK_USERS (lines "EMAIL PASSWORD", split between the threads) so that
+-- the per-account throttle row is not one hot spot.
+--
+--   WRK_USERS        file of accounts (required)
+--   WRK_CLIENT       ClientId (Client1)
+--   WRK_DRAIN_AFTER  as in refresh.lua: after so many seconds, GET
+--   WRK_DRAIN_PATH   instead, so that no login is in flight at the end
+-- Counts: "login STATUS" and "drain STATUS".
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(dir .. "common.lua")
+
+function init(args)
+	local client = jstr(os.getenv("WRK_CLIENT") or "Client1")
+	local headers = { ["Content-Type"] = "application/json" }
+	local path = assert(os.getenv("WRK_USERS"), "WRK_USERS is not set")
+	local lines = share(path)
+	if #lines == 0 then
+		-- More threads than accounts: this thread shares them all.
+		for line in io.lines(path) do
+			if line ~= "" then
+				lines[#lines + 1] = line
+			end
+		end
+	end
+	reqs = {}
+	for _, line in ipairs(lines) do
+		local email, pw = line:match("^(%S+)%s+(.+)$")
+		reqs[#reqs + 1] = wrk.format("POST", "/api/Auth/Login", headers,
+			'{"Email":"' .. jstr(email) .. '","Password":"' .. jstr(pw) ..
+			'","ClientId":"' .. client .. '"}')
+	end
+	next_req = 1
+	local after = tonumber(os.getenv("WRK_DRAIN_AFTER") or "")
+	drain_at = after and os.time() + after or nil
+	drain = wrk.format("GET", os.getenv("WRK_DRAIN_PATH") or "/api/Products/GetAll")
+end
+
+function request()
+	if drain_at and os.time() >= drain_at then
+		return drain
+	end
+	local r = reqs[next_req]
+	next_req = next_req % #reqs + 1
+	return r
+end
+
+function response(status, hdrs, body)
+	if body:sub(1, 1) == "[" then
+		count("drain", status)
+	else
+		count("login", status)
+	end
+end

@@ -1,0 +1,55 @@
+-- refresh.lua: POST /api/Auth/RefreshToken, each request with a refresh
+-- token used once. Rotation makes a token single-use, so the tokens come
+-- from a pool minted beforehand (WRK_POOL, one per line, split between
+-- the threads) and, once a thread has handed out its share, from the new
+-- tokens of its own 200 answers (unless WRK_RECYCLE=0): every token is
+-- still presented exactly once, and the families grow chains.
+--
+--   WRK_POOL        file of refresh tokens (required)
+--   WRK_CLIENT      ClientId the tokens were issued to (Client1)
+--   WRK_DRAIN_AFTER seconds after which no refresh is sent any more: the
+--                   rest of the run GETs WRK_DRAIN_PATH instead, so that
+--                   when wrk stops no refresh is in flight and every
+--                   rotation the server made was seen by the client
+--   WRK_DRAIN_PATH  (/api/Products/GetAll, whose body is a JSON array)
+-- A thread whose queue is empty (all its tokens in flight) sends a drain
+-- request too. Counts: "refresh STATUS" and "drain STATUS".
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(dir .. "common.lua")
+
+function init(args)
+	queue = share(assert(os.getenv("WRK_POOL"), "WRK_POOL is not set"))
+	head, tail = 1, #queue
+	recycle = os.getenv("WRK_RECYCLE") ~= "0"
+	client = jstr(os.getenv("WRK_CLIENT") or "Client1")
+	local after = tonumber(os.getenv("WRK_DRAIN_AFTER") or "")
+	drain_at = after and os.time() + after or nil
+	drain = wrk.format("GET", os.getenv("WRK_DRAIN_PATH") or "/api/Products/GetAll")
+	headers = { ["Content-Type"] = "application/json" }
+end
+
+function request()
+	if head > tail or (drain_at and os.time() >= drain_at) then
+		return drain
+	end
+	local t = queue[head]
+	queue[head] = nil
+	head = head + 1
+	return wrk.format("POST", "/api/Auth/RefreshToken", headers,
+		'{"RefreshToken":"' .. jstr(t) .. '","ClientId":"' .. client .. '"}')
+end
+
+function response(status, hdrs, body)
+	if body:sub(1, 1) == "[" then
+		count("drain", status)
+		return
+	end
+	count("refresh", status)
+	if status == 200 and recycle then
+		local t = body:match('"RefreshToken":"([^"]+)"')
+		if t then
+			tail = tail + 1
+			queue[tail] = t
+		end
+	end
+end
