@@ -12,6 +12,7 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -37,6 +38,10 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+/* Where make install puts sql/migrations (Makefile.am sets it). */
+#ifndef MIGRATIONSDIR
+#define MIGRATIONSDIR "/usr/local/share/jwtauth/sql/migrations"
+#endif
 
 #define EXIT_OK     0
 #define EXIT_FAIL   1
@@ -47,6 +52,8 @@
 #define CTL_CLIENT_ID_MAX   100 /* Clients.ClientId VARCHAR(100) */
 #define CTL_CLIENT_NAME_MAX 100 /* Clients.Name VARCHAR(100) */
 #define CTL_CLIENT_URL_MAX  500 /* Clients.ClientURL VARCHAR(500) */
+#define CTL_MIGRATION_MAX   999 /* migrations are NNN-name.sql */
+#define CTL_MIGRATION_SIZE  (1024 * 1024)       /* bytes of one migration file */
 
 /*
  * purge: a revoked token is kept this long after its revocation (unless
@@ -79,6 +86,7 @@ static int cmd_client_add(struct app *, int, char **, const struct cmd *);
 static int cmd_client_list(struct app *, int, char **, const struct cmd *);
 static int cmd_sessions_revoke(struct app *, int, char **, const struct cmd *);
 static int cmd_purge(struct app *, int, char **, const struct cmd *);
+static int cmd_migrate(struct app *, int, char **, const struct cmd *);
 
 static const struct cmd cmds[] = {
 	{ NULL, "init", "",
@@ -128,6 +136,14 @@ static const struct cmd cmds[] = {
 	    "more than a day ago, and whose family holds no live token (so reuse\n"
 	    "detection keeps working); and the login-throttle rows whose window ended.",
 	    cmd_purge, 0, 0, 1 },
+	{ NULL, "migrate", "[--dir DIR]",
+	    "Bring the database schema up to date: apply, in order, each migration\n"
+	    "DIR/NNN-name.sql (default " MIGRATIONSDIR ")\n"
+	    "not yet recorded in SchemaMigrations, and record it. Running it again\n"
+	    "applies nothing. It needs a database account with CREATE, ALTER, INDEX\n"
+	    "and DROP rights, which the programs' own account should not have: run it\n"
+	    "with -c and a configuration naming such an account.",
+	    cmd_migrate, 0, 0, 1 },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -861,6 +877,312 @@ cmd_purge(struct app *app, int argc, char **argv, const struct cmd *c)
 }
 
 /* ------------------------------------------------------------------ */
+/* migrate                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Schema changes after schema.sql (version 1) come as numbered files,
+ * sql/migrations/NNN-name.sql. Each records itself in SchemaMigrations (so
+ * that `mariadb DB < file` works too) and every statement in it is safe to
+ * run again (IF [NOT] EXISTS, MODIFY to a final state): MariaDB commits DDL
+ * at once, so a migration stopped half-way can only be finished by running
+ * it again from its first statement, which is what migrate then does.
+ */
+struct migration {
+	unsigned int version;
+	char name[256];         /* "002-email-accent-sensitive.sql" */
+};
+
+static int
+migration_cmp(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+
+	return x->version < y->version ? -1 : x->version > y->version;
+}
+
+/* Is name NNN-name.sql with lowercase letters, digits and '-'? Its NNN in *version. */
+static int
+migration_name(const char *name, unsigned int *version)
+{
+	size_t len = strlen(name);
+
+	if (len < 9 || len >= sizeof(((struct migration *)0)->name) ||
+	    strcmp(name + len - 4, ".sql") != 0 || name[3] != '-')
+		return 0;
+	for (size_t i = 0; i < 3; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	for (size_t i = 4; i < len - 4; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		    name[i] == '-'))
+			return 0;
+	*version = (unsigned int)((name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0'));
+	return 1;
+}
+
+/*
+ * List the migrations in dir, sorted by version, into *out (*n of them).
+ * Files whose names are not NNN-name.sql are ignored. Return 0, or -1 with
+ * a message (unreadable folder, version 000 or 001, a version twice).
+ */
+static int
+migrations_list(const char *dir, struct migration **out, size_t *n)
+{
+	struct migration *list = NULL, *grown;
+	size_t cap = 0;
+	struct dirent *e;
+	unsigned int v;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "%s: cannot read the migrations folder %s: %s\n", progname, dir,
+		    strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!migration_name(e->d_name, &v))
+			continue;
+		if (v < 2) {
+			fprintf(stderr, "%s: %s/%s: version 1 is schema.sql; migrations start at 002\n",
+			    progname, dir, e->d_name);
+			goto fail;
+		}
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((grown = realloc(list, cap * sizeof(*list))) == NULL) {
+				fprintf(stderr, "%s: out of memory\n", progname);
+				goto fail;
+			}
+			list = grown;
+		}
+		list[*n].version = v;
+		memcpy(list[*n].name, e->d_name, strlen(e->d_name) + 1);
+		(*n)++;
+	}
+	closedir(d);
+	d = NULL;
+	if (*n > 0)
+		qsort(list, *n, sizeof(*list), migration_cmp);
+	for (size_t i = 1; i < *n; i++)
+		if (list[i].version == list[i - 1].version) {
+			fprintf(stderr, "%s: %s and %s have the same version\n", progname,
+			    list[i - 1].name, list[i].name);
+			goto fail;
+		}
+	*out = list;
+	return 0;
+fail:
+	if (d != NULL)
+		closedir(d);
+	free(list);
+	*n = 0;
+	return -1;
+}
+
+/* Read the whole file at path into a NUL-terminated buffer. Return it, or NULL (message printed). */
+static char *
+read_file(const char *path)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t n = 0, got;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", progname, path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CTL_MIGRATION_SIZE + 1)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		goto fail;
+	}
+	while (n < CTL_MIGRATION_SIZE + 1 && (got = fread(buf + n, 1, CTL_MIGRATION_SIZE + 1 - n, f)) > 0)
+		n += got;
+	if (ferror(f)) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", progname, path, strerror(errno));
+		goto fail;
+	}
+	if (n > CTL_MIGRATION_SIZE || memchr(buf, '\0', n) != NULL) {
+		fprintf(stderr, "%s: %s is not a migration (over %d bytes, or binary)\n", progname,
+		    path, CTL_MIGRATION_SIZE);
+		goto fail;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+fail:
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
+/*
+ * Run the statements of one migration's text, in order. The format is kept
+ * simple enough to split without an SQL parser: a line whose first
+ * non-blank characters are "--" is a comment; a statement ends with ';' as
+ * the last non-blank character of a line. Return 0, or -1 (message printed
+ * with the file and the line the failing statement starts on).
+ */
+static int
+migration_run(struct app *app, const char *file, char *text)
+{
+	char *line = text, *next, *end, *stmt = NULL;
+	size_t stmt_line = 0, lineno = 0;
+
+	for (; *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		if (strncmp(line, "--", 2) == 0 || *line == '\0')
+			continue;
+		if (stmt == NULL) {
+			stmt = line;
+			stmt_line = lineno;
+		} else {
+			/* Join the lines in place: the text between is blank or comment. */
+			size_t len = strlen(line);
+
+			end = stmt + strlen(stmt);
+			*end++ = '\n';
+			memmove(end, line, len + 1);
+		}
+		end = stmt + strlen(stmt);
+		if (end[-1] != ';')
+			continue;
+		end[-1] = '\0';
+		if (db_exec(app->db, stmt, NULL, 0, NULL, NULL) != DB_OK) {
+			fprintf(stderr, "%s: %s:%zu: the statement failed (see the message above)\n",
+			    progname, file, stmt_line);
+			return -1;
+		}
+		stmt = NULL;
+	}
+	if (stmt != NULL) {
+		fprintf(stderr, "%s: %s:%zu: the last statement does not end with ';'\n",
+		    progname, file, stmt_line);
+		return -1;
+	}
+	return 0;
+}
+
+struct applied_row {
+	long long v;
+	unsigned char *seen;    /* CTL_MIGRATION_MAX + 1 flags, by version */
+};
+
+static int
+applied_row(void *arg)
+{
+	struct applied_row *r = arg;
+
+	if (r->v >= 1 && r->v <= CTL_MIGRATION_MAX)
+		r->seen[r->v] = 1;
+	return 0;
+}
+
+static int
+cmd_migrate(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	const char *dir = argv[0] != NULL ? argv[0] : MIGRATIONSDIR;  /* --dir, set by main */
+	unsigned char seen[CTL_MIGRATION_MAX + 1] = { 0 };
+	struct applied_row row = { 0, seen };
+	struct db_col vcol[] = { DB_OUT_INT(&row.v) };
+	struct migration *list = NULL;
+	char path[PATH_MAX];
+	char *text;
+	long long users = 0;
+	unsigned int top = 1;
+	size_t n = 0, applied = 0;
+	int rc = EXIT_FAIL;
+
+	if (migrations_list(dir, &list, &n) != 0)
+		return EXIT_FAIL;
+	/* schema.sql makes version 1; without it there is nothing to migrate. */
+	struct db_col ucol[] = { DB_OUT_INT(&users) };
+	if (db_query(app->db, "SELECT COUNT(*) FROM information_schema.TABLES"
+	    " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'Users'",
+	    NULL, 0, ucol, 1, NULL, NULL, NULL) != DB_OK) {
+		rc = db_failed();
+		goto out;
+	}
+	if (users == 0) {
+		fprintf(stderr, "%s: the database has no jwtauth tables: apply schema.sql first\n",
+		    progname);
+		goto out;
+	}
+	/*
+	 * A database made before SchemaMigrations existed is at version 1.
+	 * This is also the first statement that needs DDL rights: say so.
+	 */
+	if (db_exec(app->db, "CREATE TABLE IF NOT EXISTS SchemaMigrations ("
+	    " Version INT NOT NULL, AppliedAt DATETIME NOT NULL DEFAULT UTC_TIMESTAMP(),"
+	    " PRIMARY KEY (Version))"
+	    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+	    NULL, 0, NULL, NULL) != DB_OK ||
+	    db_exec(app->db, "INSERT IGNORE INTO SchemaMigrations (Version) VALUES (1)",
+	    NULL, 0, NULL, NULL) != DB_OK) {
+		fprintf(stderr, "%s: cannot create or update SchemaMigrations: migrate needs a"
+		    " database account with CREATE, ALTER, INDEX and DROP rights (-c FILE with"
+		    " such a db_user; see the message above)\n", progname);
+		goto out;
+	}
+	if (db_query(app->db, "SELECT Version FROM SchemaMigrations ORDER BY Version",
+	    NULL, 0, vcol, 1, applied_row, &row, NULL) != DB_OK) {
+		rc = db_failed();
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct db_param p[] = { DB_INT(list[i].version) };
+		int len;
+
+		if (seen[list[i].version])
+			continue;
+		len = snprintf(path, sizeof(path), "%s/%s", dir, list[i].name);
+		if (len < 0 || (size_t)len >= sizeof(path)) {
+			fprintf(stderr, "%s: %s/%s: path too long\n", progname, dir, list[i].name);
+			goto out;
+		}
+		if ((text = read_file(path)) == NULL)
+			goto out;
+		if (migration_run(app, path, text) != 0) {
+			free(text);
+			fprintf(stderr, "%s: %s not applied; once the cause is fixed, migrate runs it"
+			    " again from its start\n", progname, list[i].name);
+			goto out;
+		}
+		free(text);
+		if (db_exec(app->db, "INSERT IGNORE INTO SchemaMigrations (Version) VALUES (?)",
+		    p, 1, NULL, NULL) != DB_OK) {
+			rc = db_failed();
+			goto out;
+		}
+		seen[list[i].version] = 1;
+		printf("applied %.*s\n", (int)(strlen(list[i].name) - 4), list[i].name);
+		applied++;
+	}
+	for (unsigned int v = 1; v <= CTL_MIGRATION_MAX; v++)
+		if (seen[v])
+			top = v;
+	if (n > 0 && top > list[n - 1].version)
+		printf("schema version %u, newer than the migrations in %s\n", top, dir);
+	else
+		printf("schema version %u%s\n", top, applied == 0 ? ": up to date" : "");
+	rc = EXIT_OK;
+out:
+	free(list);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* main                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -986,6 +1308,8 @@ main(int argc, char **argv)
 				r = opt_value(argc, argv, &i, "--if-older-than", &optval);
 			else if (c->run == cmd_sessions_revoke)
 				r = opt_value(argc, argv, &i, "--user", &optval);
+			else if (c->run == cmd_migrate)
+				r = opt_value(argc, argv, &i, "--dir", &optval);
 			if (r == 0)
 				return usage_error(c, "unknown option %s", argv[i]);
 			if (r < 0)
@@ -1000,7 +1324,7 @@ main(int argc, char **argv)
 		return usage_error(c, "missing arguments");
 	if (c->run == cmd_sessions_revoke && optval == NULL)
 		return usage_error(c, "--user EMAIL is required");
-	if (c->run == cmd_keys_rotate || c->run == cmd_sessions_revoke)
+	if (c->run == cmd_keys_rotate || c->run == cmd_sessions_revoke || c->run == cmd_migrate)
 		pos[npos++] = optval;
 	pos[npos] = NULL;
 

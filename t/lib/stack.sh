@@ -117,6 +117,12 @@ stack_mariadb_start() {
 	    return 1
 	stack_sql_file <"$top_srcdir/sql/schema.sql" || return 1
 	stack_sql_file <"$top_srcdir/sql/seed.sql" || return 1
+	# Schema changes after schema.sql: each migration is re-runnable and
+	# records itself in SchemaMigrations (see sql/migrations/).
+	for _f in "$top_srcdir"/sql/migrations/[0-9][0-9][0-9]-*.sql; do
+		[ -f "$_f" ] || continue
+		stack_sql_file <"$_f" || return 1
+	done
 
 	# The programs' account: data rights on jwtauth only, a fresh random
 	# password at every start, written only to the 0600 config.
