@@ -159,6 +159,19 @@ keys_close(struct keys *k)
  * what keeps the private keys in the database useless to a reader of the
  * database. Return 0 or -1 (logged with the path and the reason).
  */
+/* 1 if s[0..len) holds only RFC 4648 §4 base64 characters and '=', else 0. */
+static int
+b64_alphabet_only(const char *s, size_t len)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || strchr(alphabet, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 static int
 keys_master_read(const char *path, unsigned char key[crypto_secretbox_KEYBYTES])
 {
@@ -203,8 +216,12 @@ keys_master_read(const char *path, unsigned char key[crypto_secretbox_KEYBYTES])
 	}
 	if (len > 0 && text[len - 1] == '\n')
 		len--;
-	/* With b64_end NULL, libsodium rejects anything but canonical base64 (STYLE). */
-	if (len != KEYS_MASTER_B64 - 1 ||
+	/*
+	 * With b64_end NULL, libsodium rejects non-canonical base64 (STYLE),
+	 * but 1.0.18 takes any byte >= 0x80 for the alphabet's last character:
+	 * the alphabet is checked here first (found by t/fuzz/fuzz-b64url.c).
+	 */
+	if (len != KEYS_MASTER_B64 - 1 || !b64_alphabet_only(text, len) ||
 	    sodium_base642bin(key, crypto_secretbox_KEYBYTES, text, len, NULL, &binlen,
 	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    binlen != crypto_secretbox_KEYBYTES) {

@@ -534,6 +534,11 @@ main(void)
 		key[10] = '*';
 		file_put(path, key, 0600);
 		test_master_refused("a master key that is not base64", path);
+		/* libsodium 1.0.18 decodes bytes >= 0x80 as '/': the reader must not. */
+		path_in_dir(path, sizeof(path), "high.key");
+		key[10] = (char)0xc6;
+		file_put(path, key, 0600);
+		test_master_refused("a master key with a byte >= 0x80", path);
 		sodium_memzero(key, sizeof(key));
 
 		/* A well-formed key that is not the one the rows were sealed with. */
