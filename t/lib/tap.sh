@@ -63,7 +63,8 @@ tap_run_cleanup() {
 	return 0
 }
 trap 'tap_run_cleanup' EXIT
-trap 'exit 130' INT TERM
+# A test killed by a signal must not leave its servers running.
+trap 'exit 130' INT TERM HUP PIPE
 
 tap_tmpdir() {
 	TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jwtauth-test.XXXXXX") || bail_out "mktemp failed"
