@@ -109,20 +109,39 @@ aud_add(void *arg)
 	return 0;
 }
 
+static void
+aud_free(struct app_audiences *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->urls[i]);
+	free(a->urls);
+	a->urls = NULL;
+	a->n = 0;
+}
+
+/*
+ * Re-read the list into a new one and swap it in on success only: when
+ * MariaDB cannot be read, the last good list stays in use (as the key
+ * cache does), so valid tokens keep verifying during an outage. Failed
+ * attempts count as reloads too: a dead database is not hammered.
+ */
 static int
 aud_reload(struct app *app)
 {
 	struct app_audiences *a = &app->aud;
-	struct aud_load l = { .a = a };
+	struct app_audiences fresh = { 0 };
+	struct aud_load l = { .a = &fresh };
 	struct db_col c[] = { DB_OUT_STR(l.url, sizeof(l.url)) };
 
-	for (size_t i = 0; i < a->n; i++)
-		free(a->urls[i]);
-	a->n = 0;
 	a->loaded = time(NULL);
 	if (db_query(app->db, "SELECT ClientURL FROM Clients", NULL, 0,
-	    c, DB_NPARAMS(c), aud_add, &l, NULL) != DB_OK || l.failed)
+	    c, DB_NPARAMS(c), aud_add, &l, NULL) != DB_OK || l.failed) {
+		aud_free(&fresh);
 		return -1;
+	}
+	aud_free(a);
+	a->urls = fresh.urls;
+	a->n = fresh.n;
 	return 0;
 }
 
@@ -149,12 +168,11 @@ aud_check(void *arg, const char *aud)
 	struct app *app = arg;
 	time_t now = time(NULL);
 
-	if (app->aud.loaded == 0 || now - app->aud.loaded >= (time_t)app->cfg.key_cache_refresh) {
-		if (aud_reload(app) != 0) {
-			app->aud.failed = 1;
-			return 0;
-		}
-	}
+	/* aud.failed stays set until a reload succeeds: until then an
+	 * audience not in the last good list may be a client added
+	 * meanwhile, and token_verify answers 503 for it, not 401. */
+	if (app->aud.loaded == 0 || now - app->aud.loaded >= (time_t)app->cfg.key_cache_refresh)
+		app->aud.failed = aud_reload(app) != 0;
 	return aud_known(app, aud);
 }
 
@@ -227,7 +245,6 @@ token_verify(struct app *app, const char *token, size_t len, struct token_subjec
 	enum jwt_rc rc;
 
 	memset(sub, 0, sizeof(*sub));
-	app->aud.failed = 0;
 	rc = jwt_verify(token, len, &o, &claims);
 	/* A key or audience we could not look up is the database's fault,
 	 * not the token's: report it as an error (503), not as a 401. */

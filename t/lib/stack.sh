@@ -124,9 +124,14 @@ stack_mariadb_start() {
 		stack_sql_file <"$_f" || return 1
 	done
 
-	# The programs' account: data rights on jwtauth only, a fresh random
-	# password at every start, written only to the 0600 config.
-	_dbpw=$(stack_random_hex 16)
+	# The programs' account: data rights on jwtauth only, a random
+	# password drawn at the instance's first start and kept (0600) beside
+	# root's: running programs hold the one they read at start-up, so a
+	# restart of MariaDB, or a second ./quickstart, must not change it.
+	if [ ! -s "$_m/jwtauth.pw" ]; then
+		( umask 077; stack_random_hex 16 >"$_m/jwtauth.pw" ) || return 1
+	fi
+	_dbpw=$(cat "$_m/jwtauth.pw")
 	stack_sql "CREATE USER IF NOT EXISTS 'jwtauth'@'localhost' IDENTIFIED BY '$_dbpw';
 	    ALTER USER 'jwtauth'@'localhost' IDENTIFIED BY '$_dbpw';
 	    GRANT SELECT, INSERT, UPDATE, DELETE ON jwtauth.* TO 'jwtauth'@'localhost';" ||
