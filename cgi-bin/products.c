@@ -122,6 +122,23 @@ not_found(struct http_req *req, long long id)
 	http_message(req, 404, msg);
 }
 
+/* The answer to an Update or a Delete of product id. */
+static void
+answer_change(struct http_req *req, enum product_rc rc, long long id)
+{
+	switch (rc) {
+	case PRODUCT_OK:
+		http_no_content(req);
+		break;
+	case PRODUCT_NOT_FOUND:
+		not_found(req, id);
+		break;
+	default:
+		http_unavailable(req);
+		break;
+	}
+}
+
 /* Authenticate, then require one of roles (NULL: any valid token). */
 static int
 authorize(struct http_req *req, struct app *app, const char *const *roles)
@@ -283,19 +300,8 @@ update(struct http_req *req, void *ctx)
 	if (authorize(req, app, role_update) != 0 || product_id(req, &id) != 0 ||
 	    rj_body(req, &body) != 0)
 		return;
-	if (product_body(req, body, &in, price) == 0) {
-		switch (product_update(app->db, id, &in)) {
-		case PRODUCT_OK:
-			http_no_content(req);
-			break;
-		case PRODUCT_NOT_FOUND:
-			not_found(req, id);
-			break;
-		default:
-			http_unavailable(req);
-			break;
-		}
-	}
+	if (product_body(req, body, &in, price) == 0)
+		answer_change(req, product_update(app->db, id, &in), id);
 	json_object_put(body);
 }
 
@@ -307,17 +313,7 @@ delete(struct http_req *req, void *ctx)
 
 	if (authorize(req, app, role_delete) != 0 || product_id(req, &id) != 0)
 		return;
-	switch (product_delete(app->db, id)) {
-	case PRODUCT_OK:
-		http_no_content(req);
-		break;
-	case PRODUCT_NOT_FOUND:
-		not_found(req, id);
-		break;
-	default:
-		http_unavailable(req);
-		break;
-	}
+	answer_change(req, product_delete(app->db, id), id);
 }
 
 static const struct http_route routes[] = {

@@ -7,6 +7,17 @@
 #include "api.h"
 #include "app.h"
 
+/* RefreshToken and ClientId, both required (SPEC §3 RefreshToken, Logout). */
+static void
+read_token_and_client(json_object *body, const char **token, size_t *token_len,
+    const char **client, size_t *client_len, struct rj_errors *errs)
+{
+	(void)api_required_string(body, "RefreshToken", "RefreshToken is required.",
+	    token, token_len, errs);
+	(void)api_required_string(body, "ClientId", "ClientId is required.",
+	    client, client_len, errs);
+}
+
 static void
 refresh(struct http_req *req, void *ctx)
 {
@@ -21,10 +32,7 @@ refresh(struct http_req *req, void *ctx)
 	if (rj_body(req, &body) != 0)
 		return;
 	rj_errors_init(&errs);
-	(void)api_required_string(body, "RefreshToken", "RefreshToken is required.",
-	    &token, &token_len, &errs);
-	(void)api_required_string(body, "ClientId", "ClientId is required.",
-	    &client, &client_len, &errs);
+	read_token_and_client(body, &token, &token_len, &client, &client_len, &errs);
 	if (rj_errors_send(req, &errs))
 		goto done;
 
@@ -55,10 +63,7 @@ logout(struct http_req *req, void *ctx)
 	if (rj_body(req, &body) != 0)
 		return;
 	rj_errors_init(&errs);
-	(void)api_required_string(body, "RefreshToken", "RefreshToken is required.",
-	    &token, &token_len, &errs);
-	(void)api_required_string(body, "ClientId", "ClientId is required.",
-	    &client, &client_len, &errs);
+	read_token_and_client(body, &token, &token_len, &client, &client_len, &errs);
 	/* IsLogoutFromAllDevices: a bool, false when absent. */
 	if (rj_bool(body, "IsLogoutFromAllDevices", &all, &errs) == RJ_ABSENT)
 		all = 0;

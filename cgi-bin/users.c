@@ -7,6 +7,27 @@
 #include "api.h"
 #include "app.h"
 
+/* The answer to a Register or an UpdateProfile (SPEC §3). */
+static void
+answer_account(struct http_req *req, enum account_rc rc, int ok_status,
+    const char *ok_message, const char *taken_message)
+{
+	switch (rc) {
+	case ACCOUNT_OK:
+		http_message(req, ok_status, ok_message);
+		break;
+	case ACCOUNT_EMAIL_TAKEN:
+		http_message(req, 409, taken_message);
+		break;
+	case ACCOUNT_NOT_FOUND:
+		http_message(req, 404, "User not found.");
+		break;
+	default:
+		http_unavailable(req);
+		break;
+	}
+}
+
 static void
 register_user(struct http_req *req, void *ctx)
 {
@@ -22,17 +43,8 @@ register_user(struct http_req *req, void *ctx)
 	if (rj_errors_send(req, &errs))
 		goto done;
 
-	switch (account_register(app->db, &in, &app->cost, NULL)) {
-	case ACCOUNT_OK:
-		http_message(req, 201, "User registered successfully.");
-		break;
-	case ACCOUNT_EMAIL_TAKEN:
-		http_message(req, 409, "Email is already registered.");
-		break;
-	default:
-		http_unavailable(req);
-		break;
-	}
+	answer_account(req, account_register(app->db, &in, &app->cost, NULL),
+	    201, "User registered successfully.", "Email is already registered.");
 done:
 	rj_errors_free(&errs);
 	json_object_put(body);
@@ -103,20 +115,8 @@ update_profile(struct http_req *req, void *ctx)
 	if (rj_errors_send(req, &errs))
 		goto done;
 
-	switch (account_update(app->db, sub.user_id, &in, &app->cost)) {
-	case ACCOUNT_OK:
-		http_message(req, 200, "Profile updated successfully.");
-		break;
-	case ACCOUNT_EMAIL_TAKEN:
-		http_message(req, 409, "Email is already in use by another account.");
-		break;
-	case ACCOUNT_NOT_FOUND:
-		http_message(req, 404, "User not found.");
-		break;
-	default:
-		http_unavailable(req);
-		break;
-	}
+	answer_account(req, account_update(app->db, sub.user_id, &in, &app->cost),
+	    200, "Profile updated successfully.", "Email is already in use by another account.");
 done:
 	rj_errors_free(&errs);
 	json_object_put(body);
