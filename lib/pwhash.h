@@ -43,9 +43,17 @@ int pw_needs_rehash(const char *hash, const struct pw_cost *cost)
 
 /*
  * Spend the time of one verification at this cost without a real hash, so
- * that an unknown user costs what a wrong password costs (SPEC §3 Login).
- * The dummy hash is made once per process.
+ * that an unknown user costs what a wrong password costs (SPEC §3 Login),
+ * from the first request of a process on.
  */
 void pw_verify_dummy(const char *pw, size_t len, const struct pw_cost *cost);
+
+/*
+ * Write into out an encoded Argon2id hash at this cost that no password
+ * matches (random salt and tag), made without running Argon2id. Return 0
+ * or -1.
+ */
+int pw_dummy_hash(char out[PW_HASH_MAX], const struct pw_cost *cost)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -182,11 +182,22 @@ test_argon2id(void)
 	is_int(pw_needs_rehash("", &low), 1, "needs_rehash: empty");
 	is_int(pw_needs_rehash(NULL, &low), 1, "needs_rehash: NULL");
 
-	/* The dummy: made once, cost changed, nothing to check but that it runs. */
-	pw_verify_dummy("Password@123", 12, &low);
-	pw_verify_dummy("", 0, &low);
-	pw_verify_dummy("x", 1, &more);
-	ok(1, "pw_verify_dummy runs at two costs");
+	/* The dummy: a well-formed Argon2id hash at exactly the configured
+	 * cost (so verifying it costs what a real one costs), matching nothing. */
+	{
+		char d1[PW_HASH_MAX], d2[PW_HASH_MAX];
+
+		is_int(pw_dummy_hash(d1, &low), 0, "pw_dummy_hash at the low cost");
+		is_int(pw_needs_rehash(d1, &low), 0, "the dummy is at exactly the low cost");
+		is_int(pw_needs_rehash(d1, &more), 1, "... and not at another cost");
+		is_int(pw_verify(d1, "Password@123", 12), PW_MISMATCH,
+		    "the dummy parses and matches no password (PW_MISMATCH, not PW_ERROR)");
+		is_int(pw_dummy_hash(d2, &more), 0, "pw_dummy_hash at another cost");
+		is_int(pw_needs_rehash(d2, &more), 0, "that dummy is at its cost");
+		ok(strcmp(d1, d2) != 0, "two dummies differ (random salt)");
+		pw_verify_dummy("Password@123", 12, &low);
+		pw_verify_dummy("x", 1, &more);
+	}
 }
 
 int
