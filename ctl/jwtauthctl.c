@@ -829,7 +829,7 @@ cmd_sessions_revoke(struct app *app, int argc, char **argv, const struct cmd *c)
 	/* argv[0] is the --user value, set by main. */
 	if ((rc = find_user(app, argv[0], u)) != EXIT_OK)
 		goto out;
-	if (session_revoke_user(app, u->id, &n) != SESSION_OK) {
+	if (session_revoke_user(app->db, u->id, &n) != DB_OK) {
 		rc = db_failed();
 		goto out;
 	}

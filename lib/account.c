@@ -12,6 +12,7 @@
 #include "log.h"
 #include "pwhash.h"
 #include "reqjson.h"
+#include "session.h"
 
 /* ------------------------------------------------------------------ */
 /* Validation (SPEC §3 Register)                                       */
@@ -279,8 +280,7 @@ update_tx(struct db *db, void *arg)
 		if (rc != DB_OK)
 			return rc;
 		/* SPEC §3: a password change ends every session of the user. */
-		rc = db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
-		    "WHERE UserId = ? AND IsRevoked = 0", pid, 1, NULL, NULL);
+		rc = session_revoke_user(db, t->id, NULL);
 		if (rc != DB_OK)
 			return rc;
 	}

@@ -346,7 +346,6 @@ logout_tx(struct db *db, void *arg)
 	unsigned long long n = 0;
 	enum db_rc rc;
 	struct db_param one[] = { DB_INT(l->token_id) };
-	struct db_param all[] = { DB_INT(l->user_id) };
 
 	l->was_live = 0;
 	rc = db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
@@ -357,8 +356,7 @@ logout_tx(struct db *db, void *arg)
 		return DB_ABORT;        /* revoked meanwhile */
 	l->was_live = 1;
 	if (l->all_devices)
-		rc = db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
-		    "WHERE UserId = ? AND IsRevoked = 0", all, 1, NULL, NULL);
+		rc = session_revoke_user(db, l->user_id, NULL);
 	return rc;
 }
 
@@ -397,13 +395,11 @@ session_logout(struct app *app, long long user_id, const char *token, size_t tok
 	return rc == DB_OK ? SESSION_OK : SESSION_UNAVAILABLE;
 }
 
-enum session_rc
-session_revoke_user(struct app *app, long long user_id, unsigned long long *count)
+enum db_rc
+session_revoke_user(struct db *db, long long user_id, unsigned long long *count)
 {
 	struct db_param p[] = { DB_INT(user_id) };
 
-	if (db_exec(app->db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
-	    "WHERE UserId = ? AND IsRevoked = 0", p, 1, count, NULL) != DB_OK)
-		return SESSION_UNAVAILABLE;
-	return SESSION_OK;
+	return db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
+	    "WHERE UserId = ? AND IsRevoked = 0", p, 1, count, NULL);
 }

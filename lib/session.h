@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "db.h"
 #include "refresh.h"
 
 struct app;
@@ -69,8 +70,13 @@ enum session_rc session_logout(struct app *app, long long user_id, const char *t
     size_t token_len, const char *client_id, size_t client_len, int all_devices)
 	__attribute__((warn_unused_result));
 
-/* Revoke every live refresh token of a user; *count (may be NULL) gets how many. */
-enum session_rc session_revoke_user(struct app *app, long long user_id, unsigned long long *count)
+/*
+ * Revoke every live refresh token of a user; *count (may be NULL) gets how
+ * many. One statement, so it serves inside a transaction (logout from all
+ * devices, a password change) as well as alone (jwtauthctl). Returns as
+ * db_exec.
+ */
+enum db_rc session_revoke_user(struct db *db, long long user_id, unsigned long long *count)
 	__attribute__((warn_unused_result));
 
 #endif
