@@ -11,8 +11,12 @@
 
 #include "app.h"
 #include "db.h"
+#include "jwtcache.h"
 #include "keys.h"
 #include "log.h"
+
+/* Slots in the verified-token cache: about 1 KiB each for our tokens. */
+#define APP_VERIFIED_TOKENS 64
 
 int
 app_open(struct app *app, const char *progname, char *err, size_t errlen)
@@ -37,6 +41,14 @@ app_open(struct app *app, const char *progname, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up the key store");
 		goto fail;
 	}
+	/*
+	 * A client re-sends its access token until it expires; a few dozen
+	 * recent ones per worker cover the clients it is serving at a time.
+	 */
+	if ((app->verified = jwtcache_new(APP_VERIFIED_TOKENS)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	/* The handles keep their own copies of the secrets they need. */
 	cfg_wipe(&app->cfg);
 	return 0;
@@ -52,6 +64,7 @@ app_close(struct app *app)
 	for (size_t i = 0; i < app->aud.n; i++)
 		free(app->aud.urls[i]);
 	free(app->aud.urls);
+	jwtcache_free(app->verified);
 	keys_close(app->keys);
 	db_close(app->db);
 	cfg_wipe(&app->cfg);

@@ -12,6 +12,7 @@
 #include "pwhash.h"
 
 struct db;
+struct jwtcache;
 struct keys;
 
 struct app_audiences {
@@ -27,12 +28,13 @@ struct app {
 	struct keys *keys;
 	struct pw_cost cost;
 	struct app_audiences aud;
+	struct jwtcache *verified;      /* access tokens verified lately (jwtcache.h) */
 };
 
 /*
  * Read the configuration (cfg_path()), start logging as progname, open the
- * database handle (which connects lazily if MariaDB is down) and the key
- * store. Return 0, or -1 with err (errlen bytes) telling why: a bad
+ * database handle (which connects lazily if MariaDB is down), the key
+ * store and the verified-token cache. Return 0, or -1 with err (errlen bytes) telling why: a bad
  * config, out of memory.
  */
 int app_open(struct app *app, const char *progname, char *err, size_t errlen)

@@ -19,6 +19,7 @@
 
 #include "b64url.h"
 #include "jwt.h"
+#include "jwtcache.h"
 #include "log.h"
 
 /* Decoded size of the longest part that fits in a JWT_MAX_LEN token. */
@@ -409,12 +410,31 @@ jwt_check_claims(json_object *claims, const struct jwt_verify_opts *opts)
 	return JWT_OK;
 }
 
+/*
+ * A token remembered by the cache (same bytes as one verified before) is
+ * still good if its kid names the very key that verified it and its
+ * claims pass again now. Return 1 if so, 0 if the full path must judge it.
+ */
+static int
+jwt_cached_ok(json_object *pay, EVP_PKEY *vkey, const char *kid,
+    const struct jwt_verify_opts *opts)
+{
+	EVP_PKEY *key = opts->key_lookup(opts->key_arg, kid);
+
+	if (key == NULL || (key != vkey && EVP_PKEY_eq(key, vkey) != 1)) {
+		ERR_clear_error();
+		return 0;
+	}
+	return jwt_check_claims(pay, opts) == JWT_OK;
+}
+
 enum jwt_rc
 jwt_verify(const char *token, size_t len, const struct jwt_verify_opts *opts,
     json_object **claims)
 {
 	/* One spare byte each: the decoded text is NUL-terminated for json-c. */
 	unsigned char hbuf[JWT_PART_MAX + 1], pbuf[JWT_PART_MAX + 1], sig[JWT_PART_MAX];
+	unsigned char digest[JWTCACHE_DIGEST];
 	json_object *hdr = NULL, *pay = NULL;
 	const char *d1, *d2, *kid = NULL;
 	size_t hlen, plen, slen;
@@ -436,6 +456,24 @@ jwt_verify(const char *token, size_t len, const struct jwt_verify_opts *opts,
 	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token))) == NULL ||
 	    memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token)) != NULL)
 		return JWT_MALFORMED;
+
+	if (opts->cache != NULL) {
+		const char *ckid;
+		EVP_PKEY *ckey;
+
+		jwtcache_digest(opts->cache, token, len, digest);
+		pay = jwtcache_find(opts->cache, digest, &ckey, &ckid);
+		if (pay != NULL) {
+			if (jwt_cached_ok(pay, ckey, ckid, opts)) {
+				if (claims != NULL)
+					*claims = json_object_get(pay);
+				return JWT_OK;
+			}
+			/* Expired, key gone, client gone: let the full path say which. */
+			jwtcache_drop(opts->cache, digest);
+			pay = NULL;
+		}
+	}
 
 	/* Strict base64url: no padding, no whitespace, canonical bits. */
 	if (b64url_decode(hbuf, JWT_PART_MAX, &hlen, token, (size_t)(d1 - token)) != 0 ||
@@ -470,6 +508,8 @@ jwt_verify(const char *token, size_t len, const struct jwt_verify_opts *opts,
 	if ((rc = jwt_check_claims(pay, opts)) != JWT_OK)
 		goto fail;
 
+	if (opts->cache != NULL)
+		jwtcache_put(opts->cache, digest, key, kid, pay);
 	json_object_put(hdr);
 	if (claims != NULL)
 		*claims = pay;

@@ -17,6 +17,8 @@
 #define JWT_MAX_LEN 8192        /* SPEC §4: a bearer token is at most 8 KiB */
 #define JWT_KID_MAX 128         /* longest kid we look up */
 
+struct jwtcache;
+
 enum jwt_rc {
 	JWT_OK = 0,
 	JWT_MALFORMED,          /* not three canonical base64url parts of JSON objects, too long, ... */
@@ -43,6 +45,7 @@ struct jwt_verify_opts {
 	void *key_arg;
 	jwt_aud_check_fn aud_check;     /* "aud" may be a string or an array: one accepted value suffices */
 	void *aud_arg;
+	struct jwtcache *cache;         /* optional: tokens verified before (jwtcache.h) */
 };
 
 /*
@@ -62,7 +65,13 @@ char *jwt_sign(EVP_PKEY *priv, const char *kid, json_object *claims)
 /*
  * Verify a compact JWS of len bytes and check its claims as SPEC §4 says.
  * On JWT_OK and claims != NULL, *claims gets the payload object (caller
- * calls json_object_put). On failure *claims is NULL.
+ * calls json_object_put, and only reads it: it may be shared with the
+ * cache). On failure *claims is NULL.
+ *
+ * With opts->cache, a token whose exact bytes verified before, under the
+ * key its kid still names, skips decoding and the signature check; its
+ * claims are checked again as on the first time. Any other outcome takes
+ * the full path, so the answer is always the one the full path gives.
  */
 enum jwt_rc jwt_verify(const char *token, size_t len, const struct jwt_verify_opts *opts,
     json_object **claims) __attribute__((warn_unused_result));

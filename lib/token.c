@@ -240,6 +240,7 @@ token_verify(struct app *app, const char *token, size_t len, struct token_subjec
 		.key_arg = &ka,
 		.aud_check = aud_check,
 		.aud_arg = app,
+		.cache = app->verified,
 	};
 	json_object *claims = NULL;
 	enum jwt_rc rc;

@@ -25,6 +25,21 @@ jwks_kids() {
 	json '[.keys[].kid] | sort | join(" ")'
 }
 
+# get6 TOKEN: GetById/1 six times with TOKEN, the statuses space-separated.
+# Six requests reach every worker of the stack, and a worker remembers a
+# token it accepted (lib/jwtcache.h): the cases after a change then show
+# that no worker's memory outlives the change.
+get6() {
+	_s=
+	for _i in 1 2 3 4 5 6; do
+		AUTH=$1 api GET /api/Products/GetById/1
+		_s="$_s${_s:+ }$STATUS"
+	done
+	printf '%s' "$_s"
+}
+ALL200="200 200 200 200 200 200"
+ALL401="401 401 401 401 401 401"
+
 api_user admin@example.com Password@123 Editor Admin || bail_out "register failed"
 uid=$(stack_sql "SELECT Id FROM Users WHERE Email = 'admin@example.com'")
 api_login admin@example.com Password@123 || bail_out "login failed"
@@ -68,9 +83,11 @@ stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, Crea
     VALUES ('not-its-thumbprint', 0x00, 0x$der, 0, UTC_TIMESTAMP() - INTERVAL 1 MINUTE, UTC_TIMESTAMP() - INTERVAL 10 SECOND)"
 
 # --- Past grace: refused, and no longer published.
+is "$(get6 "$T_A")" "$ALL200" "the retired key's token, six times: accepted (and remembered)"
 stack_sql "UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL $((GRACE + 1)) SECOND
     WHERE KeyId = '$kid_a'"
 sleep 2
+is "$(get6 "$T_A")" "$ALL401" "past grace: refused by every worker, though each had accepted it"
 AUTH=$T_A api GET /api/Products/GetById/1
 is "$STATUS $BODY" '401 {"message":"The signing key is unknown."}' "a token of a key retired past grace: 401"
 is "$(header WWW-Authenticate)" 'Bearer error="invalid_token", error_description="The signing key is unknown."' \
@@ -127,6 +144,12 @@ stack_sql "INSERT INTO Clients (ClientId, Name, ClientURL) VALUES ('Client3', 'N
 sleep 2
 get1 "$t_new"
 is "$STATUS" 200 "... once Client3 is registered with that URL: 200"
+is "$(get6 "$t_new")" "$ALL200" "... on every worker (which remember it)"
+stack_sql "DELETE FROM Clients WHERE ClientId = 'Client3'"
+sleep 2
+is "$(get6 "$t_new")" "$ALL401" "Client3 deleted: its token is refused by every worker"
+get1 "$t_new"
+is "$STATUS $BODY" '401 {"message":"The audience is invalid."}' "... as of an unknown audience"
 
 # The minted tokens are checked like any other: iss, signature, kid.
 get1 "$(mint '"https://client1.com"' https://evil.example.com)"

@@ -20,6 +20,7 @@
 #include "b64url.h"
 #include "jwk.h"
 #include "jwt.h"
+#include "jwtcache.h"
 #include "../tap.h"
 
 /* ---- RFC 7515 Appendix A.2 ---------------------------------------------- */
@@ -102,11 +103,13 @@ ring_lookup(void *arg, const char *kid)
 	return NULL;
 }
 
+static int client1_gone;       /* test_cache: client1 deleted meanwhile */
+
 static int
 aud_ok(void *arg, const char *aud)
 {
 	(void)arg;
-	return strcmp(aud, "https://client1.com") == 0 ||
+	return (!client1_gone && strcmp(aud, "https://client1.com") == 0) ||
 	    strcmp(aud, "https://client2.com") == 0;
 }
 
@@ -187,6 +190,13 @@ expect_len(const char *token, size_t len, enum jwt_rc want, const char *name)
 	rc = jwt_verify(token, len, &opts, &claims);
 	if (!is_int(rc, want, "%s", name))
 		diag("%s", jwt_strerror(rc));
+	/* With a cache, the second look (a hit when the first succeeded) must agree. */
+	if (opts.cache != NULL) {
+		json_object *again = NULL;
+
+		is_int(jwt_verify(token, len, &opts, &again), want, "%s (again, cached)", name);
+		json_object_put(again);
+	}
 	if (want == JWT_OK)
 		ok(claims != NULL && claims != sentinel &&
 		    json_object_is_type(claims, json_type_object),
@@ -781,6 +791,112 @@ test_misc(void)
 	ok(jwt_sign_compact(ring.key[3], "{}", 2, "{}", 2) == NULL, "refuse to sign with RSA-1024");
 }
 
+/* Hits and misses since the last call. */
+static void
+expect_counts(unsigned long hits, unsigned long misses, const char *name)
+{
+	static unsigned long h0, m0;
+	unsigned long h, m;
+
+	jwtcache_stats(opts.cache, &h, &m);
+	ok(h - h0 == hits && m - m0 == misses, "%s: %lu hit(s), %lu miss(es)", name, hits, misses);
+	if (h - h0 != hits || m - m0 != misses)
+		diag("got %lu hit(s), %lu miss(es)", h - h0, m - m0);
+	h0 = h;
+	m0 = m;
+}
+
+/*
+ * The cache may only ever save work: whatever changed since a token was
+ * first verified (its key unpublished or replaced under the same kid, the
+ * clock past exp, its client deleted) must give the answer the full path
+ * gives, and a token differing in any byte is not a hit.
+ */
+static void
+test_cache(void)
+{
+	char *t = mint(ring.key[0], HDR_GOOD, GOOD);
+	char *u = mint(ring.key[0], HDR_GOOD, "{" ISS "," AUD ",\"sub\":\"2\"," EXP "}");
+	char *forged = t != NULL ? strdup(t) : NULL;
+	struct jwtcache *one = jwtcache_new(1);
+	json_object *c = NULL;
+
+	ok(jwtcache_new(0) == NULL, "a cache has at least one slot");
+	if (!ok(t != NULL && u != NULL && forged != NULL && one != NULL, "cache fixtures"))
+		goto out;
+	opts.cache = one;
+	expect_counts(0, 0, "start");
+
+	is_int(jwt_verify(t, strlen(t), &opts, &c), JWT_OK, "first look: full path");
+	expect_counts(0, 1, "first look");
+	json_object_put(c);
+	c = NULL;
+	is_int(jwt_verify(t, strlen(t), &opts, &c), JWT_OK, "second look: from the cache");
+	expect_counts(1, 0, "second look");
+	ok(c != NULL && json_object_is_type(c, json_type_object), "a hit returns the claims");
+	json_object_put(c);
+	c = NULL;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "a hit without claims wanted");
+	expect_counts(1, 0, "hit, claims not wanted");
+
+	/* The same header and payload with another signature: never a hit. */
+	forged[strlen(forged) - 2] = forged[strlen(forged) - 2] == 'A' ? 'B' : 'A';
+	is_int(jwt_verify(forged, strlen(forged), &opts, NULL), JWT_BAD_SIGNATURE,
+	    "a changed signature is checked, not remembered");
+	expect_counts(0, 1, "changed signature");
+
+	ring.kid[0] = NULL;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_UNKNOWN_KID, "key unpublished since: refused");
+	ring.kid[0] = kid1;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "key published again: accepted");
+
+	opts.now = 1700003600 + SKEW;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_EXPIRED, "expired since: refused");
+	opts.now = NOW;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "clock back: accepted");
+
+	client1_gone = 1;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_BAD_AUDIENCE, "client deleted since: refused");
+	client1_gone = 0;
+
+	/* One slot: u evicts t, and t is then verified in full again. */
+	/* Each change above: a hit that no longer held, dropped; then a miss. */
+	expect_counts(3, 2, "changes since caching");
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "t cached");
+	is_int(jwt_verify(u, strlen(u), &opts, NULL), JWT_OK, "u replaces it");
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "t again");
+	expect_counts(0, 3, "one slot: every switch is a miss");
+out:
+	opts.cache = NULL;
+	jwtcache_free(one);
+	free(forged);
+	free(u);
+	free(t);
+}
+
+/* kid1 names another key than the one that verified a cached token. */
+static void
+test_cache_key_replaced(void)
+{
+	char *t = mint(ring.key[0], HDR_GOOD, GOOD);
+	struct jwtcache *c = jwtcache_new(8);
+	EVP_PKEY *k0 = ring.key[0];
+
+	if (!ok(t != NULL && c != NULL, "key-replaced fixtures"))
+		goto out;
+	opts.cache = c;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "cached under key 0");
+	ring.key[0] = ring.key[1];
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_BAD_SIGNATURE,
+	    "kid now names another key: the signature is checked again, and fails");
+	ring.key[0] = k0;
+	is_int(jwt_verify(t, strlen(t), &opts, NULL), JWT_OK, "the old key back: accepted");
+out:
+	opts.cache = NULL;
+	jwtcache_free(c);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -811,6 +927,19 @@ main(void)
 	test_header();
 	test_claims();
 	test_misc();
+	test_cache();
+	test_cache_key_replaced();
+
+	/* Every case once more through a small cache, each token looked at twice. */
+	if ((opts.cache = jwtcache_new(4)) != NULL) {
+		test_roundtrip();
+		test_structure();
+		test_header();
+		test_claims();
+		jwtcache_free(opts.cache);
+		opts.cache = NULL;
+	} else
+		ok(0, "cache for the second pass");
 
 	for (size_t i = 0; i < 4; i++)
 		EVP_PKEY_free(ring.key[i]);
