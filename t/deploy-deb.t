@@ -56,6 +56,7 @@ for f in /usr/lib/jwtauth/login /usr/lib/jwtauth/refresh-token /usr/lib/jwtauth/
     /usr/share/jwtauth/sql/schema.sql /usr/share/jwtauth/sql/seed.sql \
     /usr/share/jwtauth/sql/migrations/002-email-accent-sensitive.sql \
     /usr/share/jwtauth/spawn-fcgi/jwtauth-spawn /usr/share/jwtauth/apache/htaccess \
+    /usr/share/jwtauth/mariadb/jwtauth.cnf \
     /usr/share/jwtauth/nginx/jwtauth.conf /usr/share/doc/jwtauth/DEPLOYING.md.gz; do
 	grep -qxF "$f" "$TAP_TMP/files" || missing="$missing $f"
 done

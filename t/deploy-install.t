@@ -44,6 +44,7 @@ done
 same "$pkgdatadir/nginx/jwtauth.conf" nginx/jwtauth.conf
 same "$pkgdatadir/jwtauth.conf.sample" doc/jwtauth.conf.sample
 same "$pkgdatadir/apache/htaccess" contrib/apache/htaccess
+same "$pkgdatadir/mariadb/jwtauth.cnf" contrib/mariadb/jwtauth.cnf
 same "$pkgdatadir/examples/products-client.sh" examples/products-client.sh
 same "$docdir/DEPLOYING.md" contrib/DEPLOYING.md
 same "$mandir/man5/jwtauth.conf.5" doc/jwtauth.conf.5

@@ -81,10 +81,13 @@ stack_mariadb_start() {
 	if [ -f "$_m/mariadbd.pid" ] && kill -0 "$(cat "$_m/mariadbd.pid")" 2>/dev/null; then
 		: # already running (quickstart is idempotent)
 	else
-		# Durability settings stay at their defaults on purpose
-		# (innodb_flush_log_at_trx_commit=1): tests and benchmarks see
-		# what production sees. Small buffers keep many instances cheap.
-		"$MARIADBD" --no-defaults $_user --datadir="$_m/data" --tmpdir="$_m/tmp" \
+		# The server settings jwtauth ships (contrib/mariadb/jwtauth.cnf)
+		# and nothing else of the host's: durability stays at its
+		# defaults on purpose (innodb_flush_log_at_trx_commit=1), so
+		# tests and benchmarks see what production sees. Small buffers
+		# keep many instances cheap.
+		"$MARIADBD" --defaults-file="$top_srcdir/contrib/mariadb/jwtauth.cnf" $_user \
+		    --datadir="$_m/data" --tmpdir="$_m/tmp" \
 		    --socket="$STACK_DB_SOCKET" $_net \
 		    --pid-file="$_m/mariadbd.pid" --log-error="$STACK_DIR/log/mariadb.err" \
 		    --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
