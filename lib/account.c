@@ -86,11 +86,16 @@ account_validate(const struct account_input *in, enum account_check which,
 /* Reads                                                               */
 /* ------------------------------------------------------------------ */
 
-static const char sql_user_by_id[] =
-    "SELECT Id, Email, Firstname, Lastname, Password FROM Users WHERE Id = ?";
-static const char sql_user_by_email[] =
-    "SELECT Id, Email, Firstname, Lastname, Password FROM Users WHERE Email = ?";
-/* SPEC §4: roles in a stable order. */
+/*
+ * A user and its roles in one query (one round trip): a row per role, the
+ * user's columns repeated, or a single row with a NULL role for a user
+ * without any. SPEC §4: roles in a stable order.
+ */
+#define SQL_USER_WITH_ROLES \
+    "SELECT u.Id, u.Email, u.Firstname, u.Lastname, u.Password, r.Name FROM Users u " \
+    "LEFT JOIN UserRoles ur ON ur.UserId = u.Id LEFT JOIN Roles r ON r.Id = ur.RoleId "
+static const char sql_user_by_id[] = SQL_USER_WITH_ROLES "WHERE u.Id = ? ORDER BY r.Name";
+static const char sql_user_by_email[] = SQL_USER_WITH_ROLES "WHERE u.Email = ? ORDER BY r.Name";
 static const char sql_roles[] =
     "SELECT r.Name FROM UserRoles ur JOIN Roles r ON r.Id = ur.RoleId "
     "WHERE ur.UserId = ? ORDER BY r.Name";
@@ -98,6 +103,7 @@ static const char sql_roles[] =
 struct roles_row {
 	struct account_user *u;
 	char name[ACCOUNT_ROLE_MAX];
+	int name_null;
 };
 
 static int
@@ -105,6 +111,8 @@ roles_add(void *arg)
 {
 	struct roles_row *r = arg;
 
+	if (r->name_null)
+		return 0;
 	if (r->u->nroles == ACCOUNT_ROLES_MAX) {
 		log_warn("user %lld has more than %d roles; the rest are ignored",
 		    r->u->id, ACCOUNT_ROLES_MAX);
@@ -131,20 +139,22 @@ static enum account_rc
 user_load(struct db *db, const char *sql, const struct db_param *p, struct account_user *u)
 {
 	size_t n = 0;
+	struct roles_row r = { .u = u };
 	struct db_col c[] = {
 		DB_OUT_INT(&u->id),
 		DB_OUT_STR(u->email, sizeof(u->email)),
 		DB_OUT_STR(u->firstname, sizeof(u->firstname)),
 		DB_OUT_STR_N(u->lastname, sizeof(u->lastname), &u->lastname_null),
 		DB_OUT_STR(u->password, sizeof(u->password)),
+		DB_OUT_STR_N(r.name, sizeof(r.name), &r.name_null),
 	};
 
 	memset(u, 0, sizeof(*u));
-	if (db_query(db, sql, p, 1, c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
+	if (db_query(db, sql, p, 1, c, DB_NPARAMS(c), roles_add, &r, &n) != DB_OK) {
+		sodium_memzero(u, sizeof(*u));
 		return ACCOUNT_UNAVAILABLE;
-	if (n == 0)
-		return ACCOUNT_NOT_FOUND;
-	return account_roles(db, u);
+	}
+	return n == 0 ? ACCOUNT_NOT_FOUND : ACCOUNT_OK;
 }
 
 enum account_rc

@@ -101,5 +101,9 @@ is "$(claims | jq -c .role)" '["Admin","Editor","User"]' "Editor too: three role
 stack_sql "DELETE ur FROM UserRoles ur JOIN Roles r ON r.Id = ur.RoleId WHERE ur.UserId = $uid AND r.Name IN ('Admin', 'User')"
 api_login pranaya@example.com Password@123
 is "$(claims | jq -c .role)" '["Editor"]' "roles removed in SQL are gone from the next token"
+stack_sql "DELETE FROM UserRoles WHERE UserId = $uid"
+api_login pranaya@example.com Password@123
+is "$STATUS $(claims | jq -c '[.role, .sub, .email]')" "200 [[],\"$uid\",\"pranaya@example.com\"]" \
+    "no role at all: the user still logs in, with an empty role claim"
 
 done_testing
