@@ -96,9 +96,6 @@ account_validate(const struct account_input *in, enum account_check which,
     "LEFT JOIN UserRoles ur ON ur.UserId = u.Id LEFT JOIN Roles r ON r.Id = ur.RoleId "
 static const char sql_user_by_id[] = SQL_USER_WITH_ROLES "WHERE u.Id = ? ORDER BY r.Name";
 static const char sql_user_by_email[] = SQL_USER_WITH_ROLES "WHERE u.Email = ? ORDER BY r.Name";
-static const char sql_roles[] =
-    "SELECT r.Name FROM UserRoles ur JOIN Roles r ON r.Id = ur.RoleId "
-    "WHERE ur.UserId = ? ORDER BY r.Name";
 
 struct roles_row {
 	struct account_user *u;
@@ -120,19 +117,6 @@ roles_add(void *arg)
 	}
 	memcpy(r->u->roles[r->u->nroles++], r->name, sizeof(r->name));
 	return 0;
-}
-
-enum account_rc
-account_roles(struct db *db, struct account_user *u)
-{
-	struct roles_row r = { .u = u };
-	struct db_param p[] = { DB_INT(u->id) };
-	struct db_col c[] = { DB_OUT_STR(r.name, sizeof(r.name)) };
-
-	u->nroles = 0;
-	if (db_query(db, sql_roles, p, DB_NPARAMS(p), c, DB_NPARAMS(c), roles_add, &r, NULL) != DB_OK)
-		return ACCOUNT_UNAVAILABLE;
-	return ACCOUNT_OK;
 }
 
 static enum account_rc

@@ -78,10 +78,6 @@ enum account_rc account_by_id(struct db *db, long long id, struct account_user *
 enum account_rc account_by_email(struct db *db, const char *email, size_t len,
     struct account_user *u) __attribute__((warn_unused_result));
 
-/* Reload only the roles of u->id into u (SPEC §3: roles are read at every token issue). */
-enum account_rc account_roles(struct db *db, struct account_user *u)
-	__attribute__((warn_unused_result));
-
 /*
  * UpdateProfile: set the fields present and non-empty. A new password is
  * hashed first, and every refresh token of the user is revoked in the same

@@ -51,7 +51,7 @@ token_issue(struct app *app, const struct account_user *u, const char *aud,
 	if ((claims = json_object_new_object()) == NULL ||
 	    (roles = json_object_new_array()) == NULL)
 		goto fail;
-	/* SPEC §4: roles in a stable order (account_roles sorts them). */
+	/* SPEC §4: roles in a stable order (account.c reads them sorted). */
 	for (size_t i = 0; i < u->nroles; i++)
 		bad |= json_object_array_add(roles, json_object_new_string(u->roles[i]));
 	bad |= json_object_object_add(claims, "iss", json_object_new_string(app->cfg.issuer));
