@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/rsa.h>
@@ -262,12 +263,12 @@ jwt_get_time(json_object *obj, const char *key, long long *out)
 	return 1;
 }
 
-/* RFC 8725 §3.1, §3.10 and RFC 7515 §4.1: the header checks. Set *kid. */
+/* RFC 8725 §3.1, §3.10, §3.11 and RFC 7515 §4.1: the header checks. Set *kid. */
 static enum jwt_rc
 jwt_check_header(json_object *hdr, const char **kid)
 {
 	static const char *const refused[] = { "jwk", "jku", "x5u", "x5c", "crit" };
-	const char *alg;
+	const char *alg, *typ;
 	json_object *v;
 	size_t i;
 
@@ -293,6 +294,18 @@ jwt_check_header(json_object *hdr, const char **kid)
 	    strlen(*kid) > JWT_KID_MAX) {
 		log_debug("token refused: no usable kid");
 		return JWT_UNKNOWN_KID;
+	}
+	/*
+	 * RFC 8725 §3.11, RFC 9068 §4: explicit typing. Only a token typed as
+	 * an access token is one, so that no other JWT signed with our keys
+	 * (an ID token, say) can stand in for it. typ is a media type, which
+	 * RFC 7515 §4.1.9 compares case-insensitively, with "application/"
+	 * optional.
+	 */
+	if (!json_object_object_get_ex(hdr, "typ", &v) || (typ = jwt_str_value(v)) == NULL ||
+	    (strcasecmp(typ, "at+jwt") != 0 && strcasecmp(typ, "application/at+jwt") != 0)) {
+		log_debug("token refused: typ is not at+jwt");
+		return JWT_BAD_TYPE;
 	}
 	return JWT_OK;
 }
@@ -544,6 +557,8 @@ jwt_strerror(enum jwt_rc rc)
 		return "The issuer is invalid.";
 	case JWT_BAD_AUDIENCE:
 		return "The audience is invalid.";
+	case JWT_BAD_TYPE:
+		return "The token type is not allowed.";
 	case JWT_ERROR:
 		break;
 	}

@@ -29,6 +29,7 @@ enum jwt_rc {
 	JWT_NOT_YET_VALID,      /* nbf or iat in the future (with skew) */
 	JWT_BAD_ISSUER,
 	JWT_BAD_AUDIENCE,
+	JWT_BAD_TYPE,           /* typ is not "at+jwt" (RFC 9068 §2.1): not an access token */
 	JWT_ERROR = -1          /* internal failure (out of memory, OpenSSL) */
 };
 

@@ -229,6 +229,19 @@ refused "the test key's token with jwk (its own key)" \
     "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\",\"jwk\":{\"kty\":\"RSA\"}}" "$(claims .)")" \
     "The token algorithm is not allowed."
 
+# RFC 8725 §3.11, RFC 9068 §4: only a JWT typed as an access token is one.
+refused "the test key's token with typ JWT" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$tkid\"}" "$(claims .)")" \
+    "The token type is not allowed."
+refused "the test key's token without typ" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"kid\":\"$tkid\"}" "$(claims .)")" \
+    "The token type is not allowed."
+refused "the test key's token with typ id_token+jwt" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"id_token+jwt\",\"kid\":\"$tkid\"}" "$(claims .)")" \
+    "The token type is not allowed."
+accepted "the test key's token with typ application/AT+JWT (case-insensitive, RFC 7515 §4.1.9)" \
+    "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"application/AT+JWT\",\"kid\":\"$tkid\"}" "$(claims .)")"
+
 # A key whose row does not match its KeyId is never trusted.
 openssl genrsa -out "$TAP_TMP/liar.pem" 2048 2>/dev/null || bail_out "openssl genrsa failed"
 lpub=$(openssl pkey -in "$TAP_TMP/liar.pem" -pubout -outform DER 2>/dev/null | tohex)

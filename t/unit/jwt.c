@@ -339,8 +339,11 @@ test_rfc7515_a2(void)
 	 * exp and iss pass, and only the missing aud is refused, which shows
 	 * every earlier step accepted it.
 	 */
-	t = jwt_sign_compact(priv, "{\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}", 34,
-	    a2_payload, strlen(a2_payload));
+	{
+		static const char h[] = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"2011-04-29\"}";
+
+		t = jwt_sign_compact(priv, h, strlen(h), a2_payload, strlen(a2_payload));
+	}
 	ok(t != NULL, "A.2 payload signed with a kid");
 	if (t != NULL)
 		is_int(jwt_verify(t, strlen(t), &a2opts, &claims), JWT_BAD_AUDIENCE,
@@ -521,14 +524,14 @@ test_structure(void)
 		    "{" ISS "," AUD ",\"sub\":\"2\"," IAT "," NBF "," EXP "}",
 		    strlen(GOOD));
 		char *hdr = b64url_encode_alloc((const unsigned char *)subst(
-		    "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}"),
-		    strlen(subst("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}")));
+		    "{\"alg\":\"RS256\",\"typ\":\"AT+JWT\",\"kid\":\"$KID\"}"),
+		    strlen(subst("{\"alg\":\"RS256\",\"typ\":\"AT+JWT\",\"kid\":\"$KID\"}")));
 
 		t = pay != NULL ? replace_part(good, 1, pay) : NULL;
 		expect(t, JWT_BAD_SIGNATURE, "tampered payload (sub changed)");
 		free(t);
 		t = hdr != NULL ? replace_part(good, 0, hdr) : NULL;
-		expect(t, JWT_BAD_SIGNATURE, "tampered header (typ changed)");
+		expect(t, JWT_BAD_SIGNATURE, "tampered header (typ changed to AT+JWT)");
 		free(t);
 		free(pay);
 		free(hdr);
@@ -542,7 +545,7 @@ test_structure(void)
 	header_case(HDR_GOOD "{}", JWT_MALFORMED, "second object after the header");
 	/* RFC 8259 §2: whitespace around a value is part of valid JSON text. */
 	header_case(HDR_GOOD " ", JWT_OK, "trailing space after the header is JSON whitespace");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\"", JWT_MALFORMED, "unterminated header");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\"", JWT_MALFORMED, "unterminated header");
 	header_case("{'alg':'RS256','kid':'$KID'}", JWT_MALFORMED, "single-quoted header");
 	claims_case("[1]", JWT_MALFORMED, "payload is an array");
 	claims_case("1700003600", JWT_MALFORMED, "payload is a number");
@@ -554,9 +557,9 @@ test_structure(void)
 	expect(t, JWT_MALFORMED, "NUL after the payload");
 	free(t);
 	/* Depth limit on untrusted JSON. */
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"x\":"
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"x\":"
 	    "[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}", JWT_OK, "header nested 15 deep");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"x\":"
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"x\":"
 	    "[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}", JWT_MALFORMED,
 	    "header nested 16 deep (json-c's default would take 32)");
 
@@ -614,7 +617,7 @@ test_header(void)
 	header_case("{\"alg\":[\"RS256\"],\"kid\":\"$KID\"}", JWT_BAD_ALG, "alg is an array");
 	header_case("{\"alg\":null,\"kid\":\"$KID\"}", JWT_BAD_ALG, "alg is null");
 	header_case("{\"kid\":\"$KID\"}", JWT_BAD_ALG, "alg missing");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"alg\":\"none\"}", JWT_BAD_ALG,
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"alg\":\"none\"}", JWT_BAD_ALG,
 	    "duplicate alg, last one none");
 
 	/* The classic forgeries: alg none with an empty signature; HS256. */
@@ -637,35 +640,56 @@ test_header(void)
 	}
 
 	/* Keys named in the token are never used. */
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"jwk\":{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}}",
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"jwk\":{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}}",
 	    JWT_BAD_ALG, "jwk header present");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"jku\":\"https://evil.example/jwks\"}",
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"jku\":\"https://evil.example/jwks\"}",
 	    JWT_BAD_ALG, "jku header present");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"x5u\":\"https://evil.example/cert\"}",
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"x5u\":\"https://evil.example/cert\"}",
 	    JWT_BAD_ALG, "x5u header present");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"x5c\":[\"MIIB\"]}",
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"x5c\":[\"MIIB\"]}",
 	    JWT_BAD_ALG, "x5c header present");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"crit\":[\"exp\"],\"exp\":1}",
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"crit\":[\"exp\"],\"exp\":1}",
 	    JWT_BAD_ALG, "crit header present");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\",\"jku\":null}",
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\",\"jku\":null}",
 	    JWT_BAD_ALG, "jku header present even as null");
 
 	/* kid. */
 	header_case("{\"alg\":\"RS256\"}", JWT_UNKNOWN_KID, "kid missing");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"nosuchkey\"}", JWT_UNKNOWN_KID, "kid unknown");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"\"}", JWT_UNKNOWN_KID, "kid empty");
-	header_case("{\"alg\":\"RS256\",\"kid\":42}", JWT_UNKNOWN_KID, "kid is a number");
-	header_case("{\"alg\":\"RS256\",\"kid\":[\"$KID\"]}", JWT_UNKNOWN_KID, "kid is an array");
-	header_case("{\"alg\":\"RS256\",\"kid\":null}", JWT_UNKNOWN_KID, "kid is null");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\\u0000x\"}", JWT_UNKNOWN_KID,
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"nosuchkey\"}", JWT_UNKNOWN_KID, "kid unknown");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"\"}", JWT_UNKNOWN_KID, "kid empty");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":42}", JWT_UNKNOWN_KID, "kid is a number");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":[\"$KID\"]}", JWT_UNKNOWN_KID, "kid is an array");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":null}", JWT_UNKNOWN_KID, "kid is null");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\\u0000x\"}", JWT_UNKNOWN_KID,
 	    "NUL inside kid (prefix is a known kid)");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID$KID$KID\"}", JWT_UNKNOWN_KID,
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID$KID$KID\"}", JWT_UNKNOWN_KID,
 	    "kid over JWT_KID_MAX");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\"}", JWT_OK, "minimal header is enough");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$KID\"}", JWT_OK, "minimal header is enough");
+
+	/* RFC 8725 §3.11, RFC 9068 §4: explicitly typed as an access token. */
+	header_case("{\"alg\":\"RS256\",\"kid\":\"$KID\"}", JWT_BAD_TYPE, "typ missing");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"$KID\"}", JWT_BAD_TYPE, "typ JWT");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"jwt\",\"kid\":\"$KID\"}", JWT_BAD_TYPE, "typ jwt");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"id+jwt\",\"kid\":\"$KID\"}", JWT_BAD_TYPE, "typ id+jwt");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt \",\"kid\":\"$KID\"}", JWT_BAD_TYPE,
+	    "typ with a trailing space");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\\u0000\",\"kid\":\"$KID\"}", JWT_BAD_TYPE,
+	    "typ with an embedded NUL");
+	header_case("{\"alg\":\"RS256\",\"typ\":[\"at+jwt\"],\"kid\":\"$KID\"}", JWT_BAD_TYPE,
+	    "typ is an array");
+	header_case("{\"alg\":\"RS256\",\"typ\":null,\"kid\":\"$KID\"}", JWT_BAD_TYPE, "typ is null");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"text/at+jwt\",\"kid\":\"$KID\"}", JWT_BAD_TYPE,
+	    "typ text/at+jwt");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"AT+JWT\",\"kid\":\"$KID\"}", JWT_OK,
+	    "typ AT+JWT (media types compare case-insensitively, RFC 7515 §4.1.9)");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"application/at+jwt\",\"kid\":\"$KID\"}", JWT_OK,
+	    "typ application/at+jwt");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"Application/AT+JWT\",\"kid\":\"$KID\"}", JWT_OK,
+	    "typ Application/AT+JWT");
 
 	/* A key of the wrong type or size in our own store is our fault. */
-	header_case("{\"alg\":\"RS256\",\"kid\":\"ec\"}", JWT_ERROR, "kid names an EC key");
-	header_case("{\"alg\":\"RS256\",\"kid\":\"small\"}", JWT_ERROR, "kid names an RSA-1024 key");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"ec\"}", JWT_ERROR, "kid names an EC key");
+	header_case("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"small\"}", JWT_ERROR, "kid names an RSA-1024 key");
 }
 
 static void
