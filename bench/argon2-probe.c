@@ -105,7 +105,7 @@ main(int argc, char **argv)
 		procs = 1;
 
 	cfg_defaults(&cfg);
-	if (getenv("JWTAUTH_CONFIG") != NULL && cfg_load(&cfg, cfg_path(), err, sizeof(err)) != 0) {
+	if (getenv("JWTAUTH_CONFIG") != NULL && cfg_load_default(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "argon2-probe: %s\n", err);
 		return 1;
 	}

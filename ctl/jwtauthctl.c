@@ -173,7 +173,8 @@ usage_all(FILE *f, const char *group)
 		fputc('\n', f);
 	}
 	fprintf(f, "\nOptions:\n"
-	    "  -c FILE   configuration file (default: $JWTAUTH_CONFIG, else %s)\n"
+	    "  -c FILE   configuration file (default: $JWTAUTH_CONFIG, else\n"
+	    "            ~/jwtauth/jwtauth.conf if it exists, else %s)\n"
 	    "  --help    this text; COMMAND --help describes one command\n",
 	    SYSCONFDIR "/jwtauth.conf");
 }

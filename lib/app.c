@@ -28,7 +28,7 @@ app_open(struct app *app, const char *progname, char *err, size_t errlen)
 		goto fail;
 	}
 	cfg_defaults(&app->cfg);
-	if (cfg_load(&app->cfg, cfg_path(), err, errlen) != 0)
+	if (cfg_load_default(&app->cfg, err, errlen) != 0)
 		goto fail;
 	log_set_level(app->cfg.log_level);
 	app->cost.opslimit = app->cfg.argon2_opslimit;

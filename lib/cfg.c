@@ -21,12 +21,14 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -36,6 +38,9 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+
+/* An account's own installation (shared hosting), under its home folder. */
+#define CFG_HOME_FILE "/jwtauth/jwtauth.conf"
 
 #define CFG_LINE_MAX 4096           /* bytes, without the newline */
 #define CFG_FILE_MAX (1024 * 1024)  /* a config file is never this big */
@@ -445,6 +450,20 @@ cfg_parse(struct cfg *cfg, const char *name, const char *text, size_t len,
 			goto fail;
 		pos += linelen + (nl != NULL ? 1 : 0);
 	}
+	/*
+	 * MariaDB reaches "localhost" through its socket, any other host over
+	 * TCP, where an account without a password is open to anyone who can
+	 * reach the port. An empty db_password there is nearly always a
+	 * variable that was empty when the file was written (DEPLOYING.md).
+	 */
+	if (tmp.db_password[0] == '\0' && strcmp(tmp.db_host, "localhost") != 0) {
+		size_t host = 0;
+
+		(void)cfg_find("db_host", strlen("db_host"), &host);
+		cfg_error(err, errlen, name, first[host],
+		    "db_password: empty, but db_host names a server reached over TCP");
+		goto fail;
+	}
 	memcpy(cfg, &tmp, sizeof(*cfg));
 	rc = 0;
 fail:
@@ -452,8 +471,14 @@ fail:
 	return rc;
 }
 
-int
-cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
+/*
+ * Read the file at path over the defaults. With must_own, the file must
+ * belong to the user the program runs as and be writable by nobody else
+ * (an account's own configuration: whoever can change it chooses the
+ * database and the master key the programs use).
+ */
+static int
+cfg_load_file(struct cfg *cfg, const char *path, int must_own, char *err, size_t errlen)
 {
 	struct stat st;
 	FILE *fp = NULL;
@@ -475,6 +500,15 @@ cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		cfg_error(err, errlen, path, 0, "is a directory");
+		goto fail;
+	}
+	if (must_own && st.st_uid != getuid()) {
+		cfg_error(err, errlen, path, 0, "refused: owned by uid %u, not by uid %u that runs this program",
+		    (unsigned int)st.st_uid, (unsigned int)getuid());
+		goto fail;
+	}
+	if (must_own && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		cfg_error(err, errlen, path, 0, "refused: writable by group or others (chmod go-w)");
 		goto fail;
 	}
 	/* One read past the limit tells a file that is too large (pipes have no size). */
@@ -512,15 +546,52 @@ fail:
 	return rc;
 }
 
-/* Read at start-up only: libfcgi replaces the environment at each accept. */
-const char *
-cfg_path(void)
+int
+cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
+{
+	return cfg_load_file(cfg, path, 0, err, errlen);
+}
+
+/*
+ * Read at start-up only: libfcgi replaces the environment at each accept.
+ * The home folder comes from the password database, not $HOME: suexec
+ * passes neither $HOME nor the JWTAUTH_CONFIG of a SetEnv.
+ */
+enum cfg_where
+cfg_path(char *buf, size_t len)
 {
 	const char *p = getenv("JWTAUTH_CONFIG");
+	const struct passwd *pw;
+	struct stat st;
+	int n;
 
-	if (p != NULL && *p != '\0')
-		return p;
-	return SYSCONFDIR "/jwtauth.conf";
+	if (p != NULL && *p != '\0') {
+		n = snprintf(buf, len, "%s", p);
+		return n >= 0 && (size_t)n < len ? CFG_FROM_ENV : CFG_FROM_NONE;
+	}
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
+		n = snprintf(buf, len, "%s%s", strcmp(pw->pw_dir, "/") == 0 ? "" : pw->pw_dir,
+		    CFG_HOME_FILE);
+		if (n >= 0 && (size_t)n < len && stat(buf, &st) == 0)
+			return CFG_FROM_HOME;
+	}
+	n = snprintf(buf, len, "%s", SYSCONFDIR "/jwtauth.conf");
+	return n >= 0 && (size_t)n < len ? CFG_FROM_SYSTEM : CFG_FROM_NONE;
+}
+
+int
+cfg_load_default(struct cfg *cfg, char *err, size_t errlen)
+{
+	char path[CFG_PATH_MAX];
+	enum cfg_where where;
+
+	if ((where = cfg_path(path, sizeof(path))) == CFG_FROM_NONE) {
+		cfg_defaults(cfg);
+		cfg_error(err, errlen, "JWTAUTH_CONFIG", 0, "path too long (at most %d bytes)",
+		    CFG_PATH_MAX - 1);
+		return -1;
+	}
+	return cfg_load_file(cfg, path, where == CFG_FROM_HOME, err, errlen);
 }
 
 void

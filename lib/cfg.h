@@ -4,7 +4,9 @@
  * One file of `key = value` lines; `#` starts a comment; blank lines are
  * ignored. Every key has a default (cfg_defaults), unknown keys and bad
  * values are errors that name the line. The path comes from the
- * JWTAUTH_CONFIG environment variable, else SYSCONFDIR "/jwtauth.conf".
+ * JWTAUTH_CONFIG environment variable, else ~/jwtauth/jwtauth.conf of the
+ * user the program runs as if it exists, else SYSCONFDIR "/jwtauth.conf"
+ * (cfg_path).
  */
 #ifndef JWTAUTH_CFG_H
 #define JWTAUTH_CFG_H
@@ -12,6 +14,15 @@
 #include <stddef.h>
 
 #define CFG_STR_MAX 512
+#define CFG_PATH_MAX 4096
+
+/* Where cfg_path found the file. */
+enum cfg_where {
+	CFG_FROM_NONE = -1,     /* the path does not fit */
+	CFG_FROM_ENV,           /* $JWTAUTH_CONFIG */
+	CFG_FROM_HOME,          /* ~/jwtauth/jwtauth.conf of the running user */
+	CFG_FROM_SYSTEM         /* SYSCONFDIR "/jwtauth.conf" */
+};
 
 struct cfg {
 	/* MariaDB */
@@ -67,8 +78,21 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 int cfg_parse(struct cfg *cfg, const char *name, const char *text, size_t len,
     char *err, size_t errlen) __attribute__((warn_unused_result));
 
-/* The path to read: $JWTAUTH_CONFIG if set and non-empty, else the built-in default. */
-const char *cfg_path(void);
+/*
+ * The path to read, written to buf (jwtauth.conf(5), FILES): $JWTAUTH_CONFIG
+ * if set and not empty; else jwtauth/jwtauth.conf in the home folder of
+ * the user the program runs as (password database, not $HOME, which suexec
+ * drops) if that file exists; else SYSCONFDIR "/jwtauth.conf".
+ */
+enum cfg_where cfg_path(char *buf, size_t len);
+
+/*
+ * cfg_load of the file cfg_path finds. One found in the home folder must
+ * be owned by the running user and writable by nobody else, or it is
+ * refused (an error, not a fall-back to the next place).
+ */
+int cfg_load_default(struct cfg *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Wipe secrets held in the configuration (db_password). */
 void cfg_wipe(struct cfg *cfg);

@@ -80,7 +80,7 @@ printf 'db_socket = %s/nosuch.sock\nmaster_key_file = %s/master.key\n' "$TAP_TMP
     >"$TAP_TMP/nodb.conf"
 run_all "$TAP_TMP/nodb.conf" "503 Service Unavailable" \
     '{"message":"Service temporarily unavailable."}' "cannot connect to MariaDB" "database unreachable"
-printf 'db_host = 127.0.0.1\ndb_port = 9\ndb_connect_timeout = 2\n' >"$TAP_TMP/tcp.conf"
+printf 'db_host = 127.0.0.1\ndb_port = 9\ndb_password = x\ndb_connect_timeout = 2\n' >"$TAP_TMP/tcp.conf"
 cgi "$TAP_TMP/tcp.conf" products GET /api/Products/GetAll -
 answer "database port closed: 503" "Status: 503 Service Unavailable" \
     '{"message":"Service temporarily unavailable."}'

@@ -253,6 +253,17 @@ test_syntax(void)
 	is_str(err, "t.conf:3: db_port: duplicate key (first set on line 1)", "duplicate key: message");
 	is_int(parse("db_password =\ndb_password = x\n"), -1, "duplicate key, first empty");
 
+	/* An empty password over TCP is a variable that was empty (DEPLOYING.md). */
+	is_int(parse("db_user = a\ndb_host = db.example.org\ndb_password =\n"), -1,
+	    "empty db_password with a TCP db_host");
+	is_str(err, "t.conf:2: db_password: empty, but db_host names a server reached over TCP",
+	    "... names db_host's line");
+	is_int(parse("db_host = 127.0.0.1\n"), -1, "no db_password with a TCP db_host");
+	is_int(parse("db_host = 127.0.0.1\ndb_password = x\n"), 0, "TCP db_host with a password");
+	is_int(parse("db_host = localhost\ndb_password =\n"), 0,
+	    "empty db_password on localhost (the socket: unix_socket login)");
+	is_int(parse("db_socket = /run/s.sock\n"), 0, "no db_password with the default host");
+
 	is_int(parse("db_port = 1\ndb_port 2\n"), -1, "missing '='");
 	is_str(err, "t.conf:2: expected \"key = value\"", "missing '=': message");
 	is_int(parse("just some words\n"), -1, "a line of words");
@@ -343,17 +354,33 @@ test_path_and_load(void)
 {
 	char path[] = "/tmp/jwtauth-cfg-XXXXXX";
 	char want[256];
+	char where[CFG_PATH_MAX];
 	static const char text[] = "# test\ndb_port = 4000\ndb_password = pw\n";
 	char *huge;
 	int fd;
 	FILE *fp;
 
 	unsetenv("JWTAUTH_CONFIG");
-	is_str(cfg_path(), SYSCONFDIR "/jwtauth.conf", "cfg_path default");
+	/* (Here no ~/jwtauth/jwtauth.conf: t/deploy-suexec.t tests that place.) */
+	is_int(cfg_path(where, sizeof(where)), CFG_FROM_SYSTEM, "cfg_path default: the system file");
+	is_str(where, SYSCONFDIR "/jwtauth.conf", "cfg_path default");
 	setenv("JWTAUTH_CONFIG", "", 1);
-	is_str(cfg_path(), SYSCONFDIR "/jwtauth.conf", "cfg_path: empty JWTAUTH_CONFIG ignored");
+	is_int(cfg_path(where, sizeof(where)), CFG_FROM_SYSTEM, "cfg_path: empty JWTAUTH_CONFIG ignored");
+	is_str(where, SYSCONFDIR "/jwtauth.conf", "... the system file");
 	setenv("JWTAUTH_CONFIG", "/srv/jwtauth/test.conf", 1);
-	is_str(cfg_path(), "/srv/jwtauth/test.conf", "cfg_path honours JWTAUTH_CONFIG");
+	is_int(cfg_path(where, sizeof(where)), CFG_FROM_ENV, "cfg_path honours JWTAUTH_CONFIG");
+	is_str(where, "/srv/jwtauth/test.conf", "... its path");
+	if ((huge = malloc(CFG_PATH_MAX + 1)) != NULL) {
+		memset(huge, 'a', CFG_PATH_MAX);
+		huge[0] = '/';
+		huge[CFG_PATH_MAX] = '\0';
+		setenv("JWTAUTH_CONFIG", huge, 1);
+		is_int(cfg_path(where, sizeof(where)), CFG_FROM_NONE, "cfg_path: a path too long");
+		is_int(cfg_load_default(&c, err, sizeof(err)), -1, "cfg_load_default: a path too long");
+		is_str(err, "JWTAUTH_CONFIG: path too long (at most 4095 bytes)", "... says so");
+		free(huge);
+		huge = NULL;
+	}
 	unsetenv("JWTAUTH_CONFIG");
 
 	if ((fd = mkstemp(path)) < 0) {
@@ -364,7 +391,7 @@ test_path_and_load(void)
 		ok(0, "write: %s", strerror(errno));
 	close(fd);
 	setenv("JWTAUTH_CONFIG", path, 1);
-	is_int(cfg_load(&c, cfg_path(), err, sizeof(err)), 0, "cfg_load of a temp file via JWTAUTH_CONFIG");
+	is_int(cfg_load_default(&c, err, sizeof(err)), 0, "cfg_load_default of a temp file via JWTAUTH_CONFIG");
 	is_int(c.db_port, 4000, "cfg_load: value read");
 	is_str(c.db_password, "pw", "cfg_load: db_password read");
 	is_str(c.db_host, "localhost", "cfg_load: the rest defaulted");

@@ -984,7 +984,7 @@ main(void)
 		printf("1..0 # SKIP needs a live MariaDB: run t/db.t\n");
 		return 0;
 	}
-	if (cfg_load(&cfg, cfg_path(), err, sizeof(err)) != 0) {
+	if (cfg_load_default(&cfg, err, sizeof(err)) != 0) {
 		printf("Bail out! %s\n", err);
 		return 1;
 	}

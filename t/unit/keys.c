@@ -419,7 +419,7 @@ main(void)
 	}
 	snprintf(dir, sizeof(dir), "%s", d);
 	cfg_defaults(&base);
-	if (cfg_load(&base, cfg_path(), err, sizeof(err)) != 0) {
+	if (cfg_load_default(&base, err, sizeof(err)) != 0) {
 		printf("Bail out! %s\n", err);
 		return 1;
 	}
