@@ -28,6 +28,7 @@
 #include "app.h"
 #include "cfg.h"
 #include "db.h"
+#include "event.h"
 #include "jwk.h"
 #include "keys.h"
 #include "log.h"
@@ -396,7 +397,7 @@ cmd_init(struct app *app, int argc, char **argv, const struct cmd *c)
 	char kid[JWK_KID_LEN + 1];
 	const char *akid;
 	EVP_PKEY *priv;
-	int active = 0;
+	int active = 0, created = 0;
 
 	if (make_parent(path) != 0)
 		return EXIT_FAIL;
@@ -418,12 +419,15 @@ cmd_init(struct app *app, int argc, char **argv, const struct cmd *c)
 	if (keys_list(app->keys, app->db, count_active, &active) != 0)
 		return db_failed();
 	if (active == 0) {
-		if (keys_generate(app->keys, app->db, 0, kid) != KEYS_OK) {
+		/* Two inits at once make one key (migration 007, keys_init_active). */
+		if (keys_init_active(app->keys, app->db, &created, kid) != KEYS_OK) {
 			fprintf(stderr, "%s: cannot create a signing key\n", progname);
 			return EXIT_FAIL;
 		}
-		printf("created signing key %s\n", kid);
-		return EXIT_OK;
+		if (created) {
+			printf("created signing key %s\n", kid);
+			return EXIT_OK;
+		}
 	}
 	/* A key exists: prove that this master key opens it. */
 	if (keys_active(app->keys, app->db, &priv, &akid) != KEYS_OK) {
@@ -697,6 +701,9 @@ user_role(struct app *app, char **argv, int grant)
 		goto out;
 	}
 	/* The state asked for is the state reached: both are successes. */
+	if (grant ? drc == DB_OK : n > 0)
+		event_log(grant ? "role_grant" : "role_revoke", "user", u->email,
+		    "role", role, (char *)NULL);
 	put_field(u->email);
 	if (grant)
 		printf(drc == DB_DUPLICATE ? " already has role %s\n" : ": granted role %s\n", role);
@@ -833,6 +840,12 @@ cmd_sessions_revoke(struct app *app, int argc, char **argv, const struct cmd *c)
 	if (session_revoke_user(app->db, u->id, &n) != DB_OK) {
 		rc = db_failed();
 		goto out;
+	}
+	{
+		char id[EVENT_NUM_LEN], cnt[EVENT_NUM_LEN];
+
+		event_log("sessions_revoke", "user", u->email, "user_id", event_num(id, u->id),
+		    "revoked", event_num(cnt, (long long)n), (char *)NULL);
 	}
 	printf("revoked %llu refresh token%s of ", n, n == 1 ? "" : "s");
 	put_field(u->email);
@@ -1217,6 +1230,34 @@ opt_value(int argc, char **argv, int *i, const char *name, char **val)
 	return 1;
 }
 
+/*
+ * event=ctl: the command, its arguments (never a password: those come on
+ * stdin) and how it ended.
+ */
+static void
+ctl_event(const struct cmd *c, int npos, char **pos, int rc)
+{
+	char cmd[64], args[512];
+	size_t len = 0;
+	int n;
+
+	n = snprintf(cmd, sizeof(cmd), "%s%s%s", c->group != NULL ? c->group : "",
+	    c->group != NULL ? " " : "", c->name);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return;
+	args[0] = '\0';
+	for (int i = 0; i < npos; i++) {
+		if (pos[i] == NULL)
+			continue;
+		n = snprintf(args + len, sizeof(args) - len, "%s%s", len > 0 ? " " : "", pos[i]);
+		if (n < 0 || (size_t)n >= sizeof(args) - len)
+			break;          /* cut: the event keeps what fits */
+		len += (size_t)n;
+	}
+	event_log("ctl", "command", cmd, "args", args,
+	    "result", rc == EXIT_OK ? "ok" : rc == EXIT_USAGE ? "usage" : "failed", (char *)NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1338,7 +1379,10 @@ main(int argc, char **argv)
 	/* The library's info lines are for servers' logs; here stdout reports. */
 	if (log_get_level() == LOG_LVL_INFO)
 		log_set_level(LOG_LVL_WARN);
+	/* Every action leaves a security event (event.h), whatever its outcome. */
+	event_actor(progname);
 	rc = c->run(&app, npos, pos, c);
+	ctl_event(c, npos, pos, rc);
 	app_close(&app);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write the output: %s\n", progname, strerror(errno));

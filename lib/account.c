@@ -9,6 +9,7 @@
 
 #include "account.h"
 #include "db.h"
+#include "event.h"
 #include "log.h"
 #include "pwhash.h"
 #include "reqjson.h"
@@ -303,6 +304,12 @@ account_update(struct db *db, long long id, const struct account_input *in,
 		return ACCOUNT_NOT_FOUND;
 	if (rc != DB_OK)
 		return ACCOUNT_UNAVAILABLE;
+	if (t.hash != NULL) {
+		char n[EVENT_NUM_LEN];
+
+		event_log("password_change", "user_id", event_num(n, id),
+		    "sessions", "revoked", (char *)NULL);
+	}
 	return ACCOUNT_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
+#include "event.h"
 #include "http.h"
 #include "log.h"
 
@@ -816,6 +817,8 @@ http_dispatch(struct http_req *req, const struct http_route *routes,
 	size_t caplen;
 	char allow[128];
 
+	/* Security events name the address nginx passed (event.h). */
+	event_client(req->remote_addr);
 	if (!path_ok(req->path)) {
 		http_message(req, 404, HTTP_MSG_NOT_FOUND);
 		goto done;
@@ -847,6 +850,7 @@ http_dispatch(struct http_req *req, const struct http_route *routes,
 	}
 done:
 	log_debug("%s %s -> %d", req->method, req->path, req->status);
+	event_client(NULL);
 }
 
 /* --- The accept loop. */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 
 #include "cfg.h"
 #include "db.h"
+#include "event.h"
 #include "jwk.h"
 #include "keys.h"
 #include "log.h"
@@ -273,21 +275,31 @@ int
 keys_master_create(const char *path)
 {
 	unsigned char key[crypto_secretbox_KEYBYTES];
-	char text[KEYS_MASTER_B64 + 1];
+	char text[KEYS_MASTER_B64 + 1], tmp[PATH_MAX];
 	size_t len, off = 0;
 	ssize_t n;
-	int fd, rc = -1;
+	int fd, rc = -1, made = 0;
 
 	if (sodium_init() < 0) {
 		log_err("sodium_init failed");
 		return -1;
 	}
-	/* O_EXCL: an existing key encrypts keys in the database; never replace it. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+	if (access(path, F_OK) == 0)
+		return 1;
+	/*
+	 * Written whole under a private name, then linked to path: a
+	 * concurrent init never reads a half-written key, and link(2), like
+	 * O_EXCL, never replaces an existing key (it encrypts keys in the
+	 * database).
+	 */
+	n = snprintf(tmp, sizeof(tmp), "%s.new.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		log_err("master key file name too long: %s", path);
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
 	    S_IRUSR | S_IWUSR)) == -1) {
-		if (errno == EEXIST)
-			return 1;
-		log_err("cannot create master key file %s: %s", path, strerror(errno));
+		log_err("cannot create master key file %s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	randombytes_buf(key, sizeof(key));
@@ -315,16 +327,24 @@ keys_master_create(const char *path)
 		log_err("cannot sync master key file %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	rc = 0;
+	made = 1;
 fail:
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(text, sizeof(text));
-	if (close(fd) != 0 && rc == 0) {
-		log_err("cannot close master key file %s: %s", path, strerror(errno));
-		rc = -1;
+	if (close(fd) != 0 && made) {
+		log_err("cannot close master key file %s: %s", tmp, strerror(errno));
+		made = 0;
 	}
-	if (rc != 0 && unlink(path) != 0)
-		log_err("cannot remove partial master key file %s: %s", path, strerror(errno));
+	if (made) {
+		if (link(tmp, path) == 0)
+			rc = 0;
+		else if (errno == EEXIST)
+			rc = 1;         /* a concurrent init made it first: use that one */
+		else
+			log_err("cannot create master key file %s: %s", path, strerror(errno));
+	}
+	if (unlink(tmp) != 0)
+		log_err("cannot remove %s: %s", tmp, strerror(errno));
 	return rc;
 }
 
@@ -862,8 +882,15 @@ keys_rotate_tx(struct db *db, void *arg)
 	    " VALUES (?, ?, ?, 1, CAST(? AS DATETIME))",
 	    ins, DB_NPARAMS(ins), NULL, NULL);
 	if (rc == DB_DUPLICATE) {
-		log_err("a signing key with kid %s already exists", r->kid);
-		return DB_UNAVAILABLE;
+		/*
+		 * UX_SigningKeys_ActiveFlag (migration 007): a concurrent
+		 * rotation made its key active after our UPDATE looked (READ
+		 * COMMITTED shows no uncommitted row). Redo from the first
+		 * read, which now sees that key. A kid collision of two fresh
+		 * keys cannot happen; if it did, the bounded retries end it.
+		 */
+		log_info("another signing key became active meanwhile: redoing the rotation");
+		return DB_RETRY;
 	}
 	if (rc != DB_OK)
 		return rc;
@@ -926,6 +953,11 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 	if (kid_out != NULL)
 		memcpy(kid_out, kid, sizeof(kid));
 	log_info("new active signing key %s (RSA-%u)", kid, bits);
+	{
+		char b[EVENT_NUM_LEN];
+
+		event_log("key_rotate", "kid", kid, "bits", event_num(b, bits), (char *)NULL);
+	}
 	/*
 	 * Look again at the next use. This process too waits before signing
 	 * with the new key (keys_read_signing): verifiers may not know it yet.
@@ -947,6 +979,13 @@ keys_generate(struct keys *k, struct db *db, unsigned int bits, char kid_out[JWK
 	int rotated;
 
 	return keys_rotate(k, db, bits, -1, &rotated, kid_out);
+}
+
+enum keys_rc
+keys_init_active(struct keys *k, struct db *db, int *created, char kid_out[JWK_KID_LEN + 1])
+{
+	/* "Older than forever": only when no key is active, checked in the transaction. */
+	return keys_rotate(k, db, 0, LLONG_MAX, created, kid_out);
 }
 
 enum keys_rc

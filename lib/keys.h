@@ -121,6 +121,15 @@ enum keys_rc keys_generate(struct keys *keys, struct db *db, unsigned int bits,
     char kid_out[JWK_KID_LEN + 1]) __attribute__((warn_unused_result));
 
 /*
+ * The first key: generate one (as keys_generate) only if no key is active;
+ * *created gets 1 if it did, 0 if another was active or became active
+ * meanwhile (two concurrent callers make one key). Return KEYS_OK or
+ * KEYS_UNAVAILABLE.
+ */
+enum keys_rc keys_init_active(struct keys *keys, struct db *db, int *created,
+    char kid_out[JWK_KID_LEN + 1]) __attribute__((warn_unused_result));
+
+/*
  * Rotate (as keys_generate with the config's size) when no key is active or
  * the active key was created at least days days ago; *rotated gets 1 if it
  * did, 0 if not. The age is checked again inside the rotating transaction,
@@ -138,7 +147,8 @@ int keys_list(struct keys *keys, struct db *db, keys_list_fn fn, void *arg)
 
 /*
  * Write a new random master key to path, mode 0600, never replacing an
- * existing file (O_EXCL). Return 0 when created, 1 when path already exists
+ * existing file (written aside, then link(2)), so that a concurrent call
+ * never reads half a key. Return 0 when created, 1 when path already exists
  * (left untouched, nothing logged), -1 on failure (logged).
  */
 int keys_master_create(const char *path) __attribute__((warn_unused_result));

@@ -10,6 +10,8 @@
 
 #include "log.h"
 
+#define LOG_LINE_MAX 1024      /* one line, newline included */
+
 static const char *log_progname = "jwtauth";
 static int log_level = LOG_LVL_INFO;
 
@@ -54,28 +56,23 @@ log_level_parse(const char *name)
  * The line is built in one buffer and written with one write(2), so that
  * lines of concurrent workers sharing one stderr do not interleave. Control
  * characters in the message are replaced so that one event stays one line.
+ * label is the level's name, or "event"; func may be NULL.
  */
-void
-log_write(int level, const char *func, const char *fmt, ...)
+static void
+log_vemit(const char *label, const char *func, const char *fmt, va_list ap)
 {
-	char line[1024];
-	va_list ap;
+	char line[LOG_LINE_MAX];
 	int n, m;
 
-	if (level > log_level)
-		return;
-	if (level < LOG_LVL_ERROR)
-		level = LOG_LVL_ERROR;
-	if (level > LOG_LVL_DEBUG)
-		level = LOG_LVL_DEBUG;
-
-	n = snprintf(line, sizeof(line), "jwtauth[%ld] %s %s: %s: ",
-	    (long)getpid(), log_names[level], log_progname, func);
+	if (func != NULL)
+		n = snprintf(line, sizeof(line), "jwtauth[%ld] %s %s: %s: ",
+		    (long)getpid(), label, log_progname, func);
+	else
+		n = snprintf(line, sizeof(line), "jwtauth[%ld] %s %s: ",
+		    (long)getpid(), label, log_progname);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
-	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
 	if (m < 0)
 		return;
 	if ((size_t)m >= sizeof(line) - (size_t)n) {
@@ -93,4 +90,31 @@ log_write(int level, const char *func, const char *fmt, ...)
 	/* Nothing sensible to do if stderr is gone. */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;
+}
+
+void
+log_write(int level, const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	if (level < LOG_LVL_ERROR)
+		level = LOG_LVL_ERROR;
+	if (level > LOG_LVL_DEBUG)
+		level = LOG_LVL_DEBUG;
+	va_start(ap, fmt);
+	log_vemit(log_names[level], func, fmt, ap);
+	va_end(ap);
+}
+
+/* Security events are written whatever the level (event.h). */
+void
+log_event(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit("event", NULL, fmt, ap);
+	va_end(ap);
 }

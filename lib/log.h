@@ -2,7 +2,9 @@
  * log.h: one line per event on stderr, which nginx keeps in its error log
  * for FastCGI programs and Apache for CGI ones.
  *
- * Line format: "jwtauth[<pid>] <level> <program>: <func>: <message>".
+ * Line format: "jwtauth[<pid>] <level> <program>: <func>: <message>",
+ * and for security events (event.h, written whatever the level):
+ * "jwtauth[<pid>] event <program>: <logfmt fields>".
  * Never pass a password, a refresh token, an access token or a key here.
  */
 #ifndef JWTAUTH_LOG_H
@@ -20,6 +22,10 @@ int log_level_parse(const char *name);
 
 void log_write(int level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* One security event line; use event_log (event.h), which formats it. */
+void log_event(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 #define log_err(...)   log_write(LOG_LVL_ERROR, __func__, __VA_ARGS__)
 #define log_warn(...)  log_write(LOG_LVL_WARN, __func__, __VA_ARGS__)

@@ -11,6 +11,7 @@
 #include "account.h"
 #include "app.h"
 #include "db.h"
+#include "event.h"
 #include "fault.h"
 #include "log.h"
 #include "pwhash.h"
@@ -73,6 +74,20 @@ tokens_make(struct app *app, const struct account_user *u, const char *aud,
 	return SESSION_OK;
 }
 
+/*
+ * Security events of a login (event.h): the e-mail and client id as sent,
+ * never the password, and one more field (key, value).
+ */
+static void
+login_event(const char *name, const char *email, size_t email_len,
+    const char *client_id, size_t client_len, const char *key, const char *value)
+{
+	char e[ACCOUNT_EMAIL_MAX], c[256];
+
+	event_log(name, "user", event_strn(e, sizeof(e), email, email_len),
+	    "client", event_strn(c, sizeof(c), client_id, client_len), key, value, (char *)NULL);
+}
+
 static const char sql_insert_token[] =
     "INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt) "
     "VALUES (?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)";
@@ -93,17 +108,24 @@ session_login(struct app *app, const char *email, size_t email_len,
 	enum account_rc arc;
 	char hash[REFRESH_HASH_HEX + 1], family[FAMILY_HEX + 1];
 	unsigned char fam[FAMILY_HEX / 2];
+	char num[EVENT_NUM_LEN];
 
 	memset(out, 0, sizeof(*out));
 	*retry_after = 0;
-	if ((rc = client_find(app, client_id, client_len, &c)) != SESSION_OK)
+	if ((rc = client_find(app, client_id, client_len, &c)) != SESSION_OK) {
+		if (rc == SESSION_BAD_CLIENT)
+			login_event("login_failure", email, email_len, client_id, client_len,
+			    "reason", "unknown_client");
 		return rc;
+	}
 
 	switch (throttle_attempt(app->db, email, email_len, app->cfg.login_max_failures,
 	    app->cfg.login_failure_window, retry_after)) {
 	case THROTTLE_OK:
 		break;
 	case THROTTLE_LIMITED:
+		login_event("login_throttled", email, email_len, client_id, client_len,
+		    "retry_after", event_num(num, *retry_after));
 		return SESSION_THROTTLED;
 	default:
 		return SESSION_UNAVAILABLE;
@@ -119,6 +141,8 @@ session_login(struct app *app, const char *email, size_t email_len,
 	if (arc == ACCOUNT_NOT_FOUND) {
 		/* SPEC §3: no user enumeration by timing. */
 		pw_verify_dummy(pw, pw_len, &app->cost);
+		login_event("login_failure", email, email_len, client_id, client_len,
+		    "reason", "unknown_user");
 		rc = SESSION_BAD_CREDENTIALS;
 		goto done;
 	}
@@ -126,6 +150,8 @@ session_login(struct app *app, const char *email, size_t email_len,
 	if (prc != PW_OK) {
 		if (prc == PW_ERROR)
 			log_err("user %lld has an unusable password hash", u->id);
+		login_event("login_failure", email, email_len, client_id, client_len,
+		    "reason", "bad_password");
 		rc = SESSION_BAD_CREDENTIALS;
 		goto done;
 	}
@@ -153,6 +179,9 @@ session_login(struct app *app, const char *email, size_t email_len,
 
 		if (db_exec(app->db, sql_insert_token, p, DB_NPARAMS(p), NULL, NULL) != DB_OK)
 			rc = SESSION_UNAVAILABLE;
+		else
+			login_event("login_success", email, email_len, client_id, client_len,
+			    "user_id", event_num(num, u->id));
 	}
 done:
 	if (rc != SESSION_OK)
@@ -275,10 +304,15 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 		else if (!old.replaced_null) {
 			/* Reuse of a rotated token: someone holds a copy.
 			 * End the whole family (RFC 9700 §4.14.2). */
+			char n[EVENT_NUM_LEN];
+
 			log_warn("refresh token reuse in family of user %lld: family revoked",
 			    old.user_id);
 			if (db_transaction(app->db, family_revoke_tx, old.family) != DB_OK)
 				return SESSION_UNAVAILABLE;
+			event_log("refresh_reuse", "user_id", event_num(n, old.user_id),
+			    "client", old.client_name, "family", old.family,
+			    "family_revoked", "yes", (char *)NULL);
 		}
 		return SESSION_REVOKED;
 	}
@@ -391,6 +425,12 @@ session_logout(struct app *app, long long user_id, const char *token, size_t tok
 		rc = db_transaction(app->db, logout_tx, &l);
 		if (rc == DB_ABORT)
 			return SESSION_REVOKED;
+		if (rc == DB_OK && all_devices) {
+			char uid[EVENT_NUM_LEN], c[256];
+
+			event_log("logout_all", "user_id", event_num(uid, user_id), "client",
+			    event_strn(c, sizeof(c), client_id, client_len), (char *)NULL);
+		}
 	}
 	return rc == DB_OK ? SESSION_OK : SESSION_UNAVAILABLE;
 }

@@ -66,8 +66,12 @@ CREATE TABLE IF NOT EXISTS SigningKeys (
 	CreatedAt   DATETIME     NOT NULL DEFAULT UTC_TIMESTAMP(),
 	ExpiresAt   DATETIME     NULL,
 	RetiredAt   DATETIME     NULL,
+	-- 1 for the active key, NULL for the others: with the UNIQUE index
+	-- below, at most one key is active (MariaDB has no partial index).
+	ActiveFlag  TINYINT      AS (IF(IsActive = 1, 1, NULL)) PERSISTENT,
 	PRIMARY KEY (Id),
 	UNIQUE KEY UX_SigningKeys_KeyId (KeyId),
+	UNIQUE KEY UX_SigningKeys_ActiveFlag (ActiveFlag),
 	KEY IX_SigningKeys_IsActive (IsActive)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

@@ -17,11 +17,22 @@ argon2_opslimit = 1
 argon2_memlimit = 8K"
 stack_mariadb_start "$TAP_TMP" >/dev/null || bail_out "MariaDB did not start"
 
-# run ARGS...: $out gets stdout, $err stderr, $rc the exit status.
+# run ARGS...: $out gets stdout, $err stderr, $rc the exit status;
+# $events the security event lines (event.h), which stderr also carries.
 run() {
 	out=$("$CTL" "$@" 2>"$TAP_TMP/stderr")
 	rc=$?
-	err=$(cat "$TAP_TMP/stderr")
+	split_stderr
+}
+# has_event REGEX "name": one of $events matches the extended REGEX.
+has_event() {
+	printf '%s\n' "$events" | grep -Eq "$1"
+	ok $? "$2"
+}
+EV=' time=[0-9T:Z-]+ event='
+split_stderr() {
+	err=$(grep -v '^jwtauth\[[0-9]*\] event jwtauthctl: ' "$TAP_TMP/stderr")
+	events=$(grep '^jwtauth\[[0-9]*\] event jwtauthctl: ' "$TAP_TMP/stderr")
 }
 # run_in INPUT ARGS...: the same, with INPUT (one line) on stdin.
 run_in() {
@@ -29,7 +40,7 @@ run_in() {
 	shift
 	out=$(printf '%s\n' "$_in" | "$CTL" "$@" 2>"$TAP_TMP/stderr")
 	rc=$?
-	err=$(cat "$TAP_TMP/stderr")
+	split_stderr
 }
 q() {
 	stack_sql "$1"
@@ -126,6 +137,10 @@ is "$rc" 0 "keys rotate --if-older-than 30"
 is "$(q 'SELECT COUNT(*) FROM SigningKeys')" 1 "  a fresh key is not rotated"
 run keys rotate
 is "$rc" 0 "keys rotate"
+has_event "${EV}key_rotate actor=jwtauthctl uid=[0-9]+ kid=[A-Za-z0-9_-]{43} bits=2048\$" \
+    "  event key_rotate with the new kid"
+has_event "${EV}ctl actor=jwtauthctl uid=[0-9]+ command=\"keys rotate\" args=\"\" result=ok\$" \
+    "  event ctl for the command"
 is "$(q 'SELECT COUNT(*) FROM SigningKeys WHERE IsActive = 1')" 1 "  one active key"
 is "$(q "SELECT IsActive, RetiredAt IS NOT NULL FROM SigningKeys WHERE KeyId = '$kid1'")" \
     "$(printf '0\t1')" "  the old one retired"
@@ -144,8 +159,10 @@ is "$(q 'SELECT COUNT(*) FROM SigningKeys')" 4 "  rotates"
 # ---- user add ---------------------------------------------------------------
 run_in 'secret-pw' user add alice@example.com Alice Liddell
 is "$rc" 0 "user add"
-case $out$err in *secret-pw*) r=1 ;; *) r=0 ;; esac
-ok $r "  the password is not echoed"
+case $out$err$events in *secret-pw*) r=1 ;; *) r=0 ;; esac
+ok $r "  the password is not echoed, nor in the events"
+has_event "${EV}ctl actor=jwtauthctl uid=[0-9]+ command=\"user add\" args=\"alice@example.com Alice Liddell\" result=ok\$" \
+    "  event ctl with the arguments"
 case "$(q "SELECT Password FROM Users WHERE Email = 'alice@example.com'")" in
 '$argon2id$'*) r=0 ;; *) r=1 ;; esac
 ok $r "  the stored password is an Argon2id hash"
@@ -201,16 +218,23 @@ roles() {
 run user grant alice@example.com Editor
 is "$rc" 0 "user grant Editor"
 is "$(roles)" "Editor,User" "  UserRoles has Editor"
+has_event "${EV}role_grant actor=jwtauthctl uid=[0-9]+ user=alice@example.com role=Editor\$" \
+    "  event role_grant"
 run user grant alice@example.com editor
 is "$rc" 0 "user grant of a role held (any case) succeeds"
 is "$(roles)" "Editor,User" "  and changes nothing"
+printf '%s\n' "$events" | grep -q 'event=role_grant'
+is "$?" 1 "  so no role_grant event"
 run user grant alice@example.com Superuser
 is "$rc" 1 "user grant of an unknown role fails"
+has_event "${EV}ctl .* result=failed\$" "  event ctl with result=failed"
 run user grant nobody@example.com Admin
 is "$rc" 1 "user grant to an unknown user fails"
 run user revoke alice@example.com Editor
 is "$rc" 0 "user revoke Editor"
 is "$(roles)" "User" "  UserRoles lost Editor"
+has_event "${EV}role_revoke actor=jwtauthctl uid=[0-9]+ user=alice@example.com role=Editor\$" \
+    "  event role_revoke"
 run user revoke alice@example.com Editor
 is "$rc" 0 "user revoke of a role not held succeeds"
 is "$(roles)" "User" "  and changes nothing"
@@ -244,6 +268,10 @@ run_in 'another-pw' user passwd nobody@example.com
 is "$rc" 1 "user passwd of an unknown user fails"
 run_in 'another-pw' user passwd alice@example.com
 is "$rc" 0 "user passwd"
+has_event "${EV}password_change actor=jwtauthctl uid=[0-9]+ user_id=$alice sessions=revoked\$" \
+    "  event password_change"
+case $events in *another-pw*) r=1 ;; *) r=0 ;; esac
+ok $r "  without the password"
 new=$(q "SELECT Password FROM Users WHERE Id = $alice")
 [ "$new" != "$old" ]; ok $? "  the hash changed"
 case $new in '$argon2id$'*) r=0 ;; *) r=1 ;; esac
@@ -257,6 +285,8 @@ is "$(q "SELECT COUNT(*) FROM RefreshTokens WHERE UserId = $bob AND IsRevoked = 
 token 4 "$bob" d "$live"
 run sessions revoke --user bob@example.com
 is "$rc" 0 "sessions revoke --user"
+has_event "${EV}sessions_revoke actor=jwtauthctl uid=[0-9]+ user=bob@example.com user_id=$bob revoked=2\$" \
+    "  event sessions_revoke"
 is "$(q "SELECT COUNT(*) FROM RefreshTokens WHERE UserId = $bob AND IsRevoked = 1 AND RevokedAt IS NOT NULL")" 2 \
     "  sets IsRevoked and RevokedAt on each of the user's tokens"
 case $out in *"revoked 2 "*) r=0 ;; *) r=1 ;; esac
