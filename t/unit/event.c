@@ -18,52 +18,8 @@
 
 #include "event.h"
 #include "log.h"
+#include "../capture.h"
 #include "../tap.h"
-
-static int cap_fd = -1;
-static char got[8192];
-static size_t gotlen;
-
-static int
-capture_start(void)
-{
-	int fds[2];
-
-	if (pipe(fds) != 0)
-		return -1;
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 || dup2(fds[1], STDERR_FILENO) < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	close(fds[1]);
-	cap_fd = fds[0];
-	return 0;
-}
-
-static const char *
-drain(void)
-{
-	ssize_t n;
-
-	gotlen = 0;
-	while (gotlen < sizeof(got) - 1 &&
-	    (n = read(cap_fd, got + gotlen, sizeof(got) - 1 - gotlen)) > 0)
-		gotlen += (size_t)n;
-	got[gotlen] = '\0';
-	return got;
-}
-
-static size_t
-count_newlines(const char *s)
-{
-	size_t k = 0;
-
-	for (; *s != '\0'; s++)
-		if (*s == '\n')
-			k++;
-	return k;
-}
 
 /* Does the whole captured line match the POSIX extended regex re? */
 static int
@@ -92,7 +48,7 @@ test_format(void)
 	drain();
 	ok(matches(PREFIX "event=login_failure client_ip=192\\.0\\.2\\.7 user=a@example\\.com"
 	    " client=Client1 reason=bad_password\n$"), "login_failure line: %s", got);
-	is_int((long long)count_newlines(got), 1, "one line");
+	is_int((long long)count_newlines(got, gotlen), 1, "one line");
 
 	event_log("logout_all", "user_id", event_num(n, 42), "revoked", NULL, (char *)NULL);
 	drain();
@@ -127,7 +83,7 @@ test_quoting(void)
 
 	event_log("e", "a", "l1\nl2\r\tz\x01\x7f", (char *)NULL);
 	drain();
-	is_int((long long)count_newlines(got), 1, "newline in a value: still one line");
+	is_int((long long)count_newlines(got, gotlen), 1, "newline in a value: still one line");
 	ok(matches(" a=\"l1\\\\nl2\\\\r\\\\tz\\\\x01\\\\x7f\"\n$"), "control characters escaped: %s", got);
 
 	event_log("e", "a", "caf\xc3\xa9", (char *)NULL);
@@ -148,7 +104,7 @@ test_truncation(void)
 	drain();
 	ok(matches(" event=login_failure client_ip=192\\.0\\.2\\.7 truncated=1\n$"),
 	    "a field too long is left out whole, the line says so: %.120s", got);
-	is_int((long long)count_newlines(got), 1, "truncated: one line");
+	is_int((long long)count_newlines(got, gotlen), 1, "truncated: one line");
 
 	/* A field that fits after one that did not is left out too: fields keep their order. */
 	big[700] = '\0';

@@ -15,55 +15,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "../capture.h"
 #include "../tap.h"
 
 #define LOG_LINE_MAX 1024   /* log.c's buffer, newline included */
-
-static int cap_fd = -1;
-static char got[8192];
-static size_t gotlen;
-
-static int
-capture_start(void)
-{
-	int fds[2];
-
-	if (pipe(fds) != 0)
-		return -1;
-	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 || dup2(fds[1], STDERR_FILENO) < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	close(fds[1]);
-	cap_fd = fds[0];
-	return 0;
-}
-
-/* Read everything written to stderr since the last call. */
-static const char *
-drain(void)
-{
-	ssize_t n;
-
-	gotlen = 0;
-	while (gotlen < sizeof(got) - 1 &&
-	    (n = read(cap_fd, got + gotlen, sizeof(got) - 1 - gotlen)) > 0)
-		gotlen += (size_t)n;
-	got[gotlen] = '\0';
-	return got;
-}
-
-static size_t
-count_newlines(const char *s, size_t len)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\n')
-			k++;
-	return k;
-}
 
 static void
 test_parse_and_levels(void)
