@@ -135,7 +135,9 @@ user_load(struct db *db, const char *sql, const struct db_param *p, struct accou
 	};
 
 	memset(u, 0, sizeof(*u));
-	if (db_query(db, sql, p, 1, c, DB_NPARAMS(c), roles_add, &r, &n) != DB_OK) {
+	/* SPEC §11: a login right after a register, a password change or a
+	 * grant through another node sees it. */
+	if (db_query_latest(db, sql, p, 1, c, DB_NPARAMS(c), roles_add, &r, &n) != DB_OK) {
 		sodium_memzero(u, sizeof(*u));
 		return ACCOUNT_UNAVAILABLE;
 	}

@@ -61,7 +61,8 @@ enum cfg_type {
 	CFG_BITS,       /* unsigned int in [min, max], a multiple of 1024 */
 	CFG_ULL,        /* unsigned long long in [min, max] */
 	CFG_SIZE,       /* size_t bytes in [min, max], K/M/G suffix allowed */
-	CFG_LEVEL       /* log level by name */
+	CFG_LEVEL,      /* log level by name */
+	CFG_HOSTS       /* one host or a comma-separated list (cfg_hosts) */
 };
 
 #define CFG_EMPTY_OK 0x1
@@ -77,7 +78,7 @@ struct cfg_key {
 #define F(field) offsetof(struct cfg, field)
 
 static const struct cfg_key cfg_keys[] = {
-	{ "db_host", CFG_STR, F(db_host), 0, 0, 0 },
+	{ "db_host", CFG_HOSTS, F(db_host), 0, 0, 0 },
 	{ "db_port", CFG_UINT, F(db_port), 1, 65535, 0 },
 	{ "db_socket", CFG_ABSPATH, F(db_socket), 0, 0, CFG_EMPTY_OK },
 	{ "db_name", CFG_STR, F(db_name), 0, 0, 0 },
@@ -274,6 +275,13 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *v, char *why, size
 		break;
 	case CFG_STR:
 		break;
+	case CFG_HOSTS:
+		if (cfg_hosts(v, NULL, CFG_HOSTS_MAX) < 0) {
+			r = snprintf(why, whylen, "not a comma-separated list of at most %d "
+			    "host or host:port items", CFG_HOSTS_MAX);
+			goto fail;
+		}
+		break;
 	case CFG_UINT:
 		if (cfg_number(v, 0, k->min, k->max, &n) != 0) {
 			r = snprintf(why, whylen, "not a number between %llu and %llu", k->min, k->max);
@@ -320,6 +328,70 @@ fail:
 	if (r < 0 || (size_t)r >= whylen)
 		snprintf(why, whylen, "bad value");
 	return -1;
+}
+
+int
+cfg_hosts(const char *list, struct cfg_host *out, size_t max)
+{
+	const char *p = list, *end, *name, *colon;
+	size_t n = 0, namelen;
+	unsigned long long port;
+	char num[8];
+
+	for (;;) {
+		while (cfg_isblank(*p))
+			p++;
+		end = p + strcspn(p, ",");
+		/* The item without its trailing blanks. */
+		while (end > p && cfg_isblank(end[-1]))
+			end--;
+		if (end == p || n == max)
+			return -1;
+		port = 0;
+		if (*p == '[') {
+			/* An IPv6 literal: [addr] or [addr]:port. */
+			name = p + 1;
+			if ((colon = memchr(name, ']', (size_t)(end - name))) == NULL)
+				return -1;
+			namelen = (size_t)(colon - name);
+			colon++;
+			if (colon != end && *colon != ':')
+				return -1;
+			if (colon == end)
+				colon = NULL;
+		} else {
+			name = p;
+			colon = memchr(p, ':', (size_t)(end - p));
+			namelen = (size_t)((colon != NULL ? colon : end) - p);
+		}
+		if (colon != NULL) {
+			size_t dl = (size_t)(end - colon - 1);
+
+			if (dl == 0 || dl >= sizeof(num))
+				return -1;
+			memcpy(num, colon + 1, dl);
+			num[dl] = '\0';
+			if (cfg_number(num, 0, 1, 65535, &port) != 0)
+				return -1;
+		}
+		if (namelen == 0 || namelen >= CFG_HOST_NAME_MAX)
+			return -1;
+		for (size_t i = 0; i < namelen; i++)
+			if (cfg_isblank(name[i]) || name[i] == '[' || name[i] == ']' ||
+			    (*p != '[' && name[i] == ':'))
+				return -1;
+		if (out != NULL) {
+			memcpy(out[n].name, name, namelen);
+			out[n].name[namelen] = '\0';
+			out[n].port = (unsigned int)port;
+		}
+		n++;
+		p += strcspn(p, ",");
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	return (int)n;
 }
 
 /*

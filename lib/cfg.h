@@ -24,9 +24,18 @@ enum cfg_where {
 	CFG_FROM_SYSTEM         /* SYSCONFDIR "/jwtauth.conf" */
 };
 
+/* db_host may list several servers (SPEC §11): "h1, h2:3307, [::1]:3308". */
+#define CFG_HOSTS_MAX 16
+#define CFG_HOST_NAME_MAX 256
+
+struct cfg_host {
+	char name[CFG_HOST_NAME_MAX];   /* brackets of an IPv6 literal removed */
+	unsigned int port;              /* 0: db_port */
+};
+
 struct cfg {
 	/* MariaDB */
-	char db_host[CFG_STR_MAX];        /* "localhost" */
+	char db_host[CFG_STR_MAX];        /* "localhost"; or a comma-separated list */
 	unsigned int db_port;             /* 3306 */
 	char db_socket[CFG_STR_MAX];      /* "" = client default */
 	char db_name[CFG_STR_MAX];        /* "jwtauth" */
@@ -92,6 +101,15 @@ enum cfg_where cfg_path(char *buf, size_t len);
  * refused (an error, not a fall-back to the next place).
  */
 int cfg_load_default(struct cfg *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/*
+ * Split a db_host value into its hosts, in order: items separated by
+ * commas, blanks around them ignored, each "host", "host:port",
+ * "[v6addr]" or "[v6addr]:port". Return the number of hosts (1 to max),
+ * or -1 for an empty item, a bad port or too many hosts.
+ */
+int cfg_hosts(const char *list, struct cfg_host *out, size_t max)
 	__attribute__((warn_unused_result));
 
 /* Wipe secrets held in the configuration (db_password). */

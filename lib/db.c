@@ -44,6 +44,7 @@
 struct db_stmt {
 	const char *key;        /* the caller's pointer, for the fast lookup */
 	char *sql;              /* our copy: the caller's text may not be a literal */
+	int latest;             /* prepared for db_query_latest (see db_stmt_get) */
 	MYSQL_STMT *stmt;
 	unsigned long long used;        /* LRU stamp */
 };
@@ -52,7 +53,10 @@ struct db {
 	MYSQL *mysql;           /* NULL while not connected */
 
 	/* Copied from the cfg, which the caller may wipe or free. */
-	char host[CFG_STR_MAX];
+	struct cfg_host hosts[CFG_HOSTS_MAX];
+	size_t nhosts;
+	size_t cur;             /* the host tried first: the last one that worked */
+	int galera;             /* the server is a Galera node (wsrep_on) */
 	char socket[CFG_STR_MAX];
 	char name[CFG_STR_MAX];
 	char user[CFG_STR_MAX];
@@ -87,6 +91,7 @@ struct db_call {
 	size_t nrows;                   /* out: rows delivered */
 	unsigned long long affected;    /* out */
 	unsigned long long insert_id;   /* out */
+	int latest;             /* must see every write committed cluster-wide */
 	int sent;               /* out: the execute reached the wire */
 	int lost;               /* out: the connection died on the way */
 };
@@ -209,7 +214,21 @@ db_fail(struct db *db, unsigned int err, const char *msg, const char *what, int 
 		return DB_DUPLICATE;
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
+		/* Galera: a certification conflict or a brute-force abort is
+		 * 1213 too, at any statement or at COMMIT (SPEC §11). */
 		log_info("%u %s in \"%.*s\": retryable", err, shown, DB_LOG_SQL, what);
+		return DB_RETRY;
+	case ER_UNKNOWN_COM_ERROR:
+		/*
+		 * 1047 "WSREP has not yet prepared node for application use":
+		 * a Galera node outside the primary component (cut off, or
+		 * still joining). Nothing ran; the node may stay like this for
+		 * long, so the redo goes to the next configured host.
+		 */
+		log_warn("%u %s in \"%.*s\": node not ready, trying the next host",
+		    err, shown, DB_LOG_SQL, what);
+		db_disconnect(db);
+		db->cur = (db->cur + 1) % db->nhosts;
 		return DB_RETRY;
 	default:
 		break;
@@ -217,6 +236,8 @@ db_fail(struct db *db, unsigned int err, const char *msg, const char *what, int 
 	if (db_errno_dead(err)) {
 		log_warn("connection lost (%u %s) in \"%.*s\"", err, shown, DB_LOG_SQL, what);
 		db_disconnect(db);
+		/* With several hosts, a node that died is tried last. */
+		db->cur = (db->cur + 1) % db->nhosts;
 		*lost = 1;
 		return DB_UNAVAILABLE;
 	}
@@ -224,12 +245,32 @@ db_fail(struct db *db, unsigned int err, const char *msg, const char *what, int 
 	return DB_UNAVAILABLE;
 }
 
+/* One integer from a plain (unprepared) query on a new session. */
+static enum db_rc
+db_session_int(struct db *db, const char *sql, long long *out)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	enum db_rc rc = DB_UNAVAILABLE;
+
+	if (mysql_query(db->mysql, sql) != 0)
+		return DB_UNAVAILABLE;
+	if ((res = mysql_store_result(db->mysql)) == NULL)
+		return DB_UNAVAILABLE;
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL) {
+		*out = strtoll(row[0], NULL, 10);
+		rc = DB_OK;
+	}
+	mysql_free_result(res);
+	return rc;
+}
+
 /*
- * Open the connection and set the session up. Return DB_OK or
+ * Open a connection to host i and set the session up. Return DB_OK or
  * DB_UNAVAILABLE (logged).
  */
 static enum db_rc
-db_connect(struct db *db)
+db_connect_host(struct db *db, size_t i)
 {
 	MYSQL *m;
 	my_bool off = 0, on = 1;
@@ -237,6 +278,8 @@ db_connect(struct db *db)
 	unsigned int lockwait;
 	char set[64];
 	const char *host, *sock;
+	unsigned int port;
+	long long wsrep = 0;
 	int n, lost = 0;
 
 	if ((m = mysql_init(NULL)) == NULL) {
@@ -261,14 +304,16 @@ db_connect(struct db *db)
 		host = "localhost";
 		sock = db->socket;
 	} else {
-		host = db->host;
+		host = db->hosts[i].name;
 		sock = NULL;
 	}
+	port = db->hosts[i].port != 0 ? db->hosts[i].port : db->port;
 	/* No CLIENT_MULTI_STATEMENTS: one statement per call, always. */
 	if (mysql_real_connect(m, host, db->user, db->password, db->name,
-	    db->port, sock, 0) == NULL) {
+	    port, sock, 0) == NULL) {
 		db->last_errno = mysql_errno(m);
-		log_warn("cannot connect to MariaDB (%u %s)", mysql_errno(m), mysql_error(m));
+		log_warn("cannot connect to MariaDB at %s:%u (%u %s)", host, port,
+		    mysql_errno(m), mysql_error(m));
 		mysql_close(m);
 		return DB_UNAVAILABLE;
 	}
@@ -319,11 +364,47 @@ db_connect(struct db *db)
 		(void)db_fail(db, mysql_errno(m), mysql_error(m), "SET SESSION TRANSACTION", &lost);
 		goto fail;
 	}
+	/*
+	 * A Galera node? Asked once per connection: only then do the reads
+	 * that must see the latest write wait for the cluster (db_stmt_get).
+	 * A server built without wsrep has no such variable (1193): plain.
+	 */
+	if (db_session_int(db, "SELECT @@wsrep_on", &wsrep) != DB_OK) {
+		if (mysql_errno(m) != ER_UNKNOWN_SYSTEM_VARIABLE) {
+			(void)db_fail(db, mysql_errno(m), mysql_error(m), "SELECT @@wsrep_on", &lost);
+			goto fail;
+		}
+		wsrep = 0;
+	}
+	db->galera = wsrep != 0;
 	db_touch(db);
 	return DB_OK;
 
 fail:
 	db_disconnect(db);
+	return DB_UNAVAILABLE;
+}
+
+/*
+ * Connect to the first host that answers, starting with the one that
+ * worked last (SPEC §11: a worker whose node died moves on to the next).
+ * All down: DB_UNAVAILABLE, after at most one connect timeout per host.
+ */
+static enum db_rc
+db_connect(struct db *db)
+{
+	size_t first = db->cur;
+
+	for (size_t k = 0; k < db->nhosts; k++) {
+		size_t i = (first + k) % db->nhosts;
+
+		if (db_connect_host(db, i) == DB_OK) {
+			if (i != first)
+				log_info("connected to database host %zu of %zu", i + 1, db->nhosts);
+			db->cur = i;
+			return DB_OK;
+		}
+	}
 	return DB_UNAVAILABLE;
 }
 
@@ -389,13 +470,15 @@ db_stmt_get(struct db *db, struct db_call *c, MYSQL_STMT **out)
 	char msg[MYSQL_ERRMSG_SIZE];
 	unsigned int err;
 	size_t i;
+	int prep;
 
 	for (i = 0; i < db->ncache; i++)
-		if (db->cache[i].key == c->sql && strcmp(db->cache[i].sql, c->sql) == 0)
+		if (db->cache[i].key == c->sql && db->cache[i].latest == c->latest &&
+		    strcmp(db->cache[i].sql, c->sql) == 0)
 			break;
 	if (i == db->ncache)
 		for (i = 0; i < db->ncache; i++)
-			if (strcmp(db->cache[i].sql, c->sql) == 0)
+			if (db->cache[i].latest == c->latest && strcmp(db->cache[i].sql, c->sql) == 0)
 				break;
 	if (i < db->ncache) {
 		e = &db->cache[i];
@@ -414,7 +497,33 @@ db_stmt_get(struct db *db, struct db_call *c, MYSQL_STMT **out)
 		free(copy);
 		return DB_UNAVAILABLE;
 	}
-	if (mysql_stmt_prepare(st, c->sql, (unsigned long)strlen(c->sql)) != 0) {
+	/*
+	 * SPEC §11: on a Galera node a read sees what this node applied so
+	 * far, which may lag a commit made through another node by a few
+	 * milliseconds. wsrep_sync_wait=1 makes this one SELECT first wait
+	 * until the node caught up with the whole cluster. Prepared as one
+	 * statement (SET STATEMENT ... FOR), so it costs no round trip; on a
+	 * plain server the text is left as it is. Such reads skip the query
+	 * cache: a node's cache could otherwise answer before the wait.
+	 */
+	if (c->latest && db->galera) {
+		static const char pre[] = "SET STATEMENT wsrep_sync_wait = 1 FOR ";
+		size_t len = strlen(c->sql);
+		char *full;
+
+		if ((full = malloc(sizeof(pre) + len)) == NULL) {
+			log_err("out of memory");
+			(void)mysql_stmt_close(st);
+			free(copy);
+			return DB_UNAVAILABLE;
+		}
+		memcpy(full, pre, sizeof(pre) - 1);
+		memcpy(full + sizeof(pre) - 1, c->sql, len + 1);
+		prep = mysql_stmt_prepare(st, full, (unsigned long)(sizeof(pre) - 1 + len));
+		free(full);
+	} else
+		prep = mysql_stmt_prepare(st, c->sql, (unsigned long)strlen(c->sql));
+	if (prep != 0) {
 		enum db_rc rc;
 
 		err = mysql_stmt_errno(st);
@@ -453,6 +562,7 @@ db_stmt_get(struct db *db, struct db_call *c, MYSQL_STMT **out)
 		e = &db->cache[db->ncache++];
 	e->key = c->sql;
 	e->sql = copy;
+	e->latest = c->latest;
 	e->stmt = st;
 	e->used = ++db->tick;
 	*out = st;
@@ -706,6 +816,42 @@ out:
 }
 
 /*
+ * Sleep a random 1..5 ms after attempt 1, doubling with each attempt:
+ * colliding transactions then redo at different times instead of
+ * colliding again.
+ */
+static void
+db_backoff(int attempt)
+{
+	struct timespec ts;
+	uint32_t base = 1000U << (attempt - 1);         /* microseconds */
+	uint32_t us = base + randombytes_uniform(base * 4);
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		continue;
+}
+
+/*
+ * The one retry rule (SPEC §11), for transactions and for statements
+ * outside one: after failed attempt number `attempt`, may another one run?
+ * If so, sleep the jittered back-off first and return 1. At most
+ * DB_TX_ATTEMPTS attempts in all.
+ */
+static int
+db_again(struct db *db, int attempt)
+{
+	if (attempt >= DB_TX_ATTEMPTS) {
+		log_warn("still conflicting after %d attempts (last error %u)",
+		    attempt, db->last_errno);
+		return 0;
+	}
+	db_backoff(attempt);
+	return 1;
+}
+
+/*
  * The policy around db_run: inside a transaction, the first failure ends
  * the attempt (a later statement would run in a transaction that the
  * server already rolled back, i.e. autocommitted); outside one, a read
@@ -734,13 +880,25 @@ db_statement(struct db *db, struct db_call *c)
 			db->tx_err = rc;
 		return rc;
 	}
-	rc = db_run(db, c);
-	if (rc == DB_UNAVAILABLE && c->lost &&
-	    (!c->sent || (c->is_query && c->nrows == 0))) {
-		log_info("retrying \"%.*s\" once on a new connection", DB_LOG_SQL, c->sql);
+	/*
+	 * Outside a transaction a statement is its own transaction, and it
+	 * is redone by the same rule as db_transaction's (db_again): a 1213
+	 * (deadlock, Galera certification conflict) or a 1047 (node not
+	 * ready) means nothing was applied. A 1205 is not redone here: the
+	 * statement already waited out the lock timeout, and waiting again
+	 * would take the request past the client's patience.
+	 */
+	for (int attempt = 1; ; attempt++) {
 		rc = db_run(db, c);
+		if (rc == DB_UNAVAILABLE && c->lost &&
+		    (!c->sent || (c->is_query && c->nrows == 0))) {
+			log_info("retrying \"%.*s\" once on a new connection", DB_LOG_SQL, c->sql);
+			rc = db_run(db, c);
+		}
+		if (rc != DB_RETRY || db->last_errno == ER_LOCK_WAIT_TIMEOUT ||
+		    (c->is_query && c->nrows > 0) || !db_again(db, attempt))
+			return rc;
 	}
-	return rc;
 }
 
 enum db_rc
@@ -765,12 +923,14 @@ db_exec(struct db *db, const char *sql, const struct db_param *params, size_t np
 	return DB_OK;
 }
 
-enum db_rc
-db_query(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
-    const struct db_col *cols, size_t ncols, db_row_fn fn, void *arg, size_t *nrows)
+static enum db_rc
+db_select(struct db *db, int latest, const char *sql, const struct db_param *params,
+    size_t nparams, const struct db_col *cols, size_t ncols, db_row_fn fn, void *arg,
+    size_t *nrows)
 {
 	struct db_call c = { .sql = sql, .params = params, .nparams = nparams,
-	    .is_query = 1, .cols = cols, .ncols = ncols, .fn = fn, .arg = arg };
+	    .is_query = 1, .cols = cols, .ncols = ncols, .fn = fn, .arg = arg,
+	    .latest = latest };
 	enum db_rc rc;
 
 	if (nrows != NULL)
@@ -781,6 +941,26 @@ db_query(struct db *db, const char *sql, const struct db_param *params, size_t n
 	if (nrows != NULL)
 		*nrows = c.nrows;
 	return rc;
+}
+
+enum db_rc
+db_query(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
+    const struct db_col *cols, size_t ncols, db_row_fn fn, void *arg, size_t *nrows)
+{
+	return db_select(db, 0, sql, params, nparams, cols, ncols, fn, arg, nrows);
+}
+
+enum db_rc
+db_query_latest(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
+    const struct db_col *cols, size_t ncols, db_row_fn fn, void *arg, size_t *nrows)
+{
+	return db_select(db, 1, sql, params, nparams, cols, ncols, fn, arg, nrows);
+}
+
+int
+db_is_galera(const struct db *db)
+{
+	return db != NULL && db->mysql != NULL && db->galera;
 }
 
 /* Roll back, if there is still a connection; a failure leaves it untrusted. */
@@ -795,24 +975,6 @@ db_rollback(struct db *db)
 		/* The server rolls back what a closed session left open. */
 		db_disconnect(db);
 	}
-}
-
-/*
- * Sleep a random 1..5 ms after attempt 1, doubling with each attempt:
- * colliding transactions then redo at different times instead of
- * colliding again.
- */
-static void
-db_backoff(int attempt)
-{
-	struct timespec ts;
-	uint32_t base = 1000U << (attempt - 1);         /* microseconds */
-	uint32_t us = base + randombytes_uniform(base * 4);
-
-	ts.tv_sec = us / 1000000;
-	ts.tv_nsec = (long)(us % 1000000) * 1000;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		continue;
 }
 
 /* One attempt: BEGIN, fn, COMMIT. DB_RETRY means redo it. */
@@ -899,12 +1061,8 @@ db_transaction(struct db *db, db_tx_fn fn, void *arg)
 		rc = db_tx_once(db, fn, arg);
 		if (rc != DB_RETRY)
 			return rc;
-		if (attempt == DB_TX_ATTEMPTS) {
-			log_warn("transaction still conflicting after %d attempts (last error %u)",
-			    attempt, db->last_errno);
+		if (!db_again(db, attempt))
 			return DB_UNAVAILABLE;
-		}
-		db_backoff(attempt);
 	}
 }
 
@@ -924,20 +1082,29 @@ int
 db_open(struct db **out, const struct cfg *cfg)
 {
 	struct db *db;
+	int n;
 
 	*out = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		log_err("out of memory");
 		return -1;
 	}
-	if (db_copy_str(db->host, cfg->db_host, "db_host") != 0 ||
-	    db_copy_str(db->socket, cfg->db_socket, "db_socket") != 0 ||
+	if (memchr(cfg->db_host, '\0', CFG_STR_MAX) == NULL) {
+		log_err("config db_host is not terminated");
+		goto fail;
+	}
+	if ((n = cfg_hosts(cfg->db_host, db->hosts, CFG_HOSTS_MAX)) < 0) {
+		log_err("config db_host: not a list of hosts");
+		goto fail;
+	}
+	db->nhosts = (size_t)n;
+	if (db_copy_str(db->socket, cfg->db_socket, "db_socket") != 0 ||
 	    db_copy_str(db->name, cfg->db_name, "db_name") != 0 ||
 	    db_copy_str(db->user, cfg->db_user, "db_user") != 0 ||
 	    db_copy_str(db->password, cfg->db_password, "db_password") != 0)
 		goto fail;
 	if (db->name[0] == '\0' || db->user[0] == '\0' ||
-	    (db->socket[0] == '\0' && db->host[0] == '\0')) {
+	    (db->socket[0] == '\0' && db->nhosts == 0)) {
 		log_err("config needs db_name, db_user and db_host or db_socket");
 		goto fail;
 	}

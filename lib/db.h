@@ -11,11 +11,24 @@
  * Losing the server: a connection idle for a while is pinged before use and
  * re-opened if it went away (wait_timeout). A read that fails because the
  * server went away is retried once on a new connection. A write outside a
- * transaction is never retried (it may have been applied). db_transaction()
- * redoes the whole transaction from its first statement on deadlock (1213),
- * lock-wait timeout (1205) or a connection lost before COMMIT was sent; a
- * connection lost during COMMIT gives DB_UNAVAILABLE, because the outcome is
- * unknown (STYLE: never blindly retry a rotation that may have committed).
+ * transaction that lost its connection is never retried (it may have been
+ * applied). db_transaction() redoes the whole transaction from its first
+ * statement on deadlock or Galera certification conflict (1213, at any
+ * statement or at COMMIT), lock-wait timeout (1205), a Galera node that is
+ * not ready (1047) or a connection lost before COMMIT was sent; a
+ * connection lost during COMMIT gives DB_UNAVAILABLE, because the outcome
+ * is unknown (STYLE: never blindly retry a rotation that may have
+ * committed). A statement outside a transaction is its own transaction
+ * and is redone by the same rule on 1213 and 1047. At most a few attempts
+ * in all, with a short random back-off between them.
+ *
+ * More than one machine (SPEC §11): db_host may list several servers (the
+ * nodes of a Galera cluster). A connection goes to the host that worked
+ * last, else to the next one that answers; a node that died or left the
+ * cluster is left for the next. Whether the server is a Galera node is
+ * asked once per connection: db_query_latest() then waits for the node
+ * to catch up with the cluster (wsrep_sync_wait); on a plain server it is
+ * db_query().
  */
 #ifndef JWTAUTH_DB_H
 #define JWTAUTH_DB_H
@@ -108,6 +121,20 @@ enum db_rc db_query(struct db *db, const char *sql,
     const struct db_col *cols, size_t ncols,
     db_row_fn fn, void *arg, size_t *nrows)
 	__attribute__((warn_unused_result));
+
+/*
+ * db_query for a read that must see every write committed before it
+ * started, through any node: the refresh-token lookup and reuse check,
+ * the signing keys after a rotation, a product after an update.
+ */
+enum db_rc db_query_latest(struct db *db, const char *sql,
+    const struct db_param *params, size_t nparams,
+    const struct db_col *cols, size_t ncols,
+    db_row_fn fn, void *arg, size_t *nrows)
+	__attribute__((warn_unused_result));
+
+/* 1 if the current connection is to a Galera node (wsrep_on), else 0. */
+int db_is_galera(const struct db *db);
 
 /*
  * Run fn inside BEGIN ... COMMIT. fn returns DB_OK to commit; anything

@@ -484,7 +484,7 @@ keys_read_active(struct db *db, char kid[KEYS_KID_MAX], long long *age, int *fou
 	 * There is one active key (keys_generate keeps it so); should two
 	 * ever be, the newest wins, the same in every process.
 	 */
-	rc = db_query(db,
+	rc = db_query_latest(db,
 	    "SELECT KeyId, TIMESTAMPDIFF(SECOND, CreatedAt, UTC_TIMESTAMP())"
 	    " FROM SigningKeys WHERE IsActive = 1 ORDER BY Id DESC LIMIT 1",
 	    NULL, 0, cols, DB_NPARAMS(cols), NULL, NULL, &nrows);
@@ -527,7 +527,7 @@ keys_read_signing(struct keys *k, struct db *db, char kid[KEYS_KID_MAX], long lo
 	 * positive: sorting on Id for a mature key and -Id for the others,
 	 * descending, gives exactly that order.
 	 */
-	rc = db_query(db,
+	rc = db_query_latest(db,
 	    "SELECT KeyId, IF(IsActive = 1, -1,"
 	    "  GREATEST(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), RetiredAt) DIV 1000, 0))"
 	    " FROM SigningKeys"
@@ -558,7 +558,7 @@ keys_load_private(struct keys *k, struct db *db, const char *kid)
 	}
 	params[0] = DB_STR(kid);
 	cols[0] = DB_OUT_BLOB(box, KEYS_PRIV_MAX, &boxlen);
-	if (db_query(db, "SELECT PrivateKey FROM SigningKeys WHERE KeyId = ?",
+	if (db_query_latest(db, "SELECT PrivateKey FROM SigningKeys WHERE KeyId = ?",
 	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), NULL, NULL, &nrows) != DB_OK)
 		goto fail;
 	if (nrows != 1) {
@@ -707,7 +707,8 @@ keys_pubs_refresh(struct keys *k, struct db *db)
 	 * access_token_lifetime + clock_skew ago. The database's clock
 	 * decides the remaining grace, our monotonic clock counts it down.
 	 */
-	rc = db_query(db,
+	/* SPEC §11: a key rotated through another node is seen at once. */
+	rc = db_query_latest(db,
 	    "SELECT KeyId, PublicKey, IsActive,"
 	    " IF(IsActive = 1, 0,"
 	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), RetiredAt + INTERVAL ? SECOND))"
@@ -1055,7 +1056,7 @@ keys_list(struct keys *k, struct db *db, keys_list_fn fn, void *arg)
 	cols[2] = DB_OUT_STR_N(l.retired, sizeof(l.retired), &l.retired_null);
 	cols[3] = DB_OUT_INT(&l.active);
 	cols[4] = DB_OUT_INT(&l.published);
-	if (db_query(db,
+	if (db_query_latest(db,
 	    "SELECT KeyId, DATE_FORMAT(CreatedAt, '%Y-%m-%d %H:%i:%s'),"
 	    " DATE_FORMAT(RetiredAt, '%Y-%m-%d %H:%i:%s'), IsActive,"
 	    " IsActive = 1 OR IFNULL(RetiredAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0)"

@@ -47,7 +47,7 @@ product_all(struct db *db, product_fn fn, void *arg)
 	struct row r = { .fn = fn, .arg = arg };
 	struct db_col c[] = PRODUCT_COLS(&r.p);
 
-	if (db_query(db, sql_all, NULL, 0, c, DB_NPARAMS(c), row_cb, &r, NULL) != DB_OK)
+	if (db_query_latest(db, sql_all, NULL, 0, c, DB_NPARAMS(c), row_cb, &r, NULL) != DB_OK)
 		return PRODUCT_UNAVAILABLE;
 	return PRODUCT_OK;
 }
@@ -60,7 +60,7 @@ product_get(struct db *db, long long id, struct product *p)
 	struct db_col c[] = PRODUCT_COLS(p);
 
 	memset(p, 0, sizeof(*p));
-	if (db_query(db, sql_one, prm, 1, c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
+	if (db_query_latest(db, sql_one, prm, 1, c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
 		return PRODUCT_UNAVAILABLE;
 	return n == 1 ? PRODUCT_OK : PRODUCT_NOT_FOUND;
 }

@@ -218,7 +218,9 @@ token_find(struct app *app, const char *hash, struct stored_token *t)
 		DB_OUT_STR(t->url, sizeof(t->url)),
 	};
 
-	if (db_query(app->db,
+	/* SPEC §11: the lookup and reuse check see a rotation committed
+	 * through any node. */
+	if (db_query_latest(app->db,
 	    "SELECT rt.Id, rt.UserId, rt.ClientId, rt.FamilyId, rt.IsRevoked, "
 	    "rt.ExpiresAt <= UTC_TIMESTAMP(), rt.ReplacedBy, "
 	    "IFNULL(rt.RevokedAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0), "
@@ -409,7 +411,7 @@ session_logout(struct app *app, long long user_id, const char *token, size_t tok
 		struct db_param p[] = { DB_STR(hash), DB_INT(user_id), DB_STRN(client_id, client_len) };
 		struct db_col c[] = { DB_OUT_INT(&id), DB_OUT_INT(&revoked) };
 
-		if (db_query(app->db, "SELECT rt.Id, rt.IsRevoked FROM RefreshTokens rt "
+		if (db_query_latest(app->db, "SELECT rt.Id, rt.IsRevoked FROM RefreshTokens rt "
 		    "JOIN Clients c ON c.Id = rt.ClientId "
 		    "WHERE rt.TokenHash = ? AND rt.UserId = ? AND c.ClientId = ?",
 		    p, DB_NPARAMS(p), c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)

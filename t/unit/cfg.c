@@ -477,6 +477,41 @@ test_sample(void)
 	ok(memcmp(&c, &def, sizeof(c)) == 0, "sample values are the defaults");
 }
 
+/* SPEC §11: db_host may list the nodes of a cluster. */
+static void
+test_hosts(void)
+{
+	struct cfg_host h[CFG_HOSTS_MAX];
+	struct cfg c;
+	char err[256];
+	static const char *const bad[] = {
+		"a,", ",a", "a,,b", "a:", "a:0", "a:65536", "a:3306x", "a:-1", "a b",
+		"[::1", "[::1]x", "[::1]:", "[]", "a:1:2", "a]", "a[",
+		"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+	};
+
+	is_int(cfg_hosts("db1", h, CFG_HOSTS_MAX), 1, "one host");
+	ok(strcmp(h[0].name, "db1") == 0 && h[0].port == 0, "its name, no port");
+	is_int(cfg_hosts(" db1 , 10.0.0.2:3307,[fe80::1]:3308 ,[::1]", h, CFG_HOSTS_MAX), 4,
+	    "four hosts, blanks around items");
+	ok(strcmp(h[1].name, "10.0.0.2") == 0 && h[1].port == 3307, "host:port");
+	ok(strcmp(h[2].name, "fe80::1") == 0 && h[2].port == 3308, "[v6]:port");
+	ok(strcmp(h[3].name, "::1") == 0 && h[3].port == 0, "[v6] alone");
+	is_int(cfg_hosts("a,b,c", h, 2), -1, "more hosts than room");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(cfg_hosts(bad[i], h, CFG_HOSTS_MAX), -1, "refused: \"%s\"", bad[i]);
+
+	cfg_defaults(&c);
+	is_int(cfg_parse(&c, "t.conf", "db_host = n1:3306, n2:3306\n", 27, err, sizeof(err)),
+	    0, "a list in the config");
+	is_str(c.db_host, "n1:3306, n2:3306", "kept as written");
+	cfg_defaults(&c);
+	is_int(cfg_parse(&c, "t.conf", "\ndb_host = n1,,n2\n", 19, err, sizeof(err)), -1,
+	    "a bad list in the config");
+	is_str(err, "t.conf:2: db_host: not a comma-separated list of at most 16 "
+	    "host or host:port items", "names the line");
+}
+
 int
 main(void)
 {
@@ -489,5 +524,6 @@ main(void)
 	test_logged();
 	test_path_and_load();
 	test_sample();
+	test_hosts();
 	return done_testing();
 }

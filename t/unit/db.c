@@ -967,6 +967,72 @@ test_down(void)
 	ok(db == NULL, "and sets no handle");
 }
 
+/*
+ * SPEC §11: several hosts. The first one listed is down (nothing listens
+ * on its port): the handle connects to the next. When that connection is
+ * lost, the worker reconnects without a restart, through the host list
+ * (the dead one is tried and skipped). On a plain server
+ * db_query_latest is db_query.
+ */
+static void
+test_hosts(void)
+{
+	struct cfg multi = cfg;
+	struct db *db = NULL, *killer = NULL;
+	const char *port = getenv("DB_TEST_PORT"), *dead = getenv("DB_TEST_DEAD_PORT");
+	const char *pw = getenv("DB_TEST_PASSWORD");
+	long long v = 0, id1, id2;
+	struct db_col c[] = { DB_OUT_INT(&v) };
+	int n;
+
+	if (port == NULL || dead == NULL || pw == NULL) {
+		ok(0, "t/db.t sets DB_TEST_PORT, DB_TEST_DEAD_PORT, DB_TEST_PASSWORD");
+		return;
+	}
+	multi.db_socket[0] = '\0';
+	n = snprintf(multi.db_host, sizeof(multi.db_host), "127.0.0.1:%s, 127.0.0.1:%s", dead, port);
+	(void)snprintf(multi.db_password, sizeof(multi.db_password), "%s", pw);
+	ok(n > 0 && (size_t)n < sizeof(multi.db_host), "host list: dead node first");
+	is_int(db_open(&db, &multi), 0, "db_open with a list of hosts");
+	if (db == NULL)
+		return;
+	is_int(db_query(db, "SELECT 7", NULL, 0, c, 1, NULL, NULL, NULL), DB_OK,
+	    "a query runs: the live host answered");
+	is_int(v, 7, "with its result");
+	is_int(db_is_galera(db), 0, "a plain server is no Galera node");
+	v = 0;
+	is_int(db_query_latest(db, "SELECT 8", NULL, 0, c, 1, NULL, NULL, NULL), DB_OK,
+	    "db_query_latest on a plain server");
+	is_int(v, 8, "with its result");
+
+	id1 = connection_id(db);
+	/* The same account may kill its own sessions. */
+	is_int(db_open(&killer, &multi), 0, "a second handle on the same list");
+	{
+		struct db_param p[] = { DB_INT(id1) };
+
+		is_int(db_exec(killer, "KILL CONNECTION ?", p, 1, NULL, NULL), DB_OK,
+		    "the worker's connection is killed");
+	}
+	id2 = connection_id(db);
+	ok(id2 > 0 && id2 != id1, "the next read reconnects through the list (%lld, was %lld)",
+	    id2, id1);
+	is_int(insert_k(db, "hosts1", 1), DB_OK, "and writes");
+	db_close(db);
+	db_close(killer);
+
+	multi.db_host[0] = '\0';
+	(void)snprintf(multi.db_host, sizeof(multi.db_host), "127.0.0.1:%s,127.0.0.1:%s", dead, dead);
+	is_int(db_open(&db, &multi), 0, "db_open with every host down");
+	if (db == NULL)
+		return;
+	is_int(db_query(db, "SELECT 1", NULL, 0, c, 1, NULL, NULL, NULL), DB_UNAVAILABLE,
+	    "every host down: DB_UNAVAILABLE (503)");
+	is_int(db_last_errno(db), 2002, "errno 2002 (cannot connect)");
+	db_close(db);
+	sodium_memzero(multi.db_password, sizeof(multi.db_password));
+}
+
 int
 main(void)
 {
@@ -1013,6 +1079,7 @@ main(void)
 	test_killed_in_tx(db, db2);
 	test_gone_away(db);
 	test_down();
+	test_hosts();
 
 	ok(db_exec(db, "DROP TABLE db_test_t", NULL, 0, NULL, NULL) == DB_OK &&
 	    db_exec(db, "DROP TABLE db_test_lock", NULL, 0, NULL, NULL) == DB_OK,

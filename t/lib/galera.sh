@@ -1,0 +1,279 @@
+# galera.sh: a private three-node MariaDB Galera cluster on 127.0.0.1
+# (POSIX sh), for the t/galera-*.t tests. The recipe and its pitfalls were
+# measured on the test machines (research notes, summarised in
+# contrib/DEPLOYING.md "N hosts").
+#
+#   galera_start DIR        three nodes under DIR/galera, joined one at a
+#                           time; database jwtauth with sql/ applied and an
+#                           account jwtauth@127.0.0.1 (password in
+#                           $GALERA_DBPW). Sets GALERA_PORT1..3 (SQL ports).
+#   galera_stop             every node by PID: SIGTERM, one node at a time
+#                           (two leaving nodes wait for each other), SIGKILL
+#                           of its process group after GALERA_STOP_TIMEOUT
+#   galera_sql I "SQL"      run SQL on node I as the database's root
+#                           (unix socket), database jwtauth
+#   galera_kill I           SIGKILL node I (a crash: grastate seqno -1)
+#   galera_recover I        restart a crashed node I the way mysqld_safe
+#                           does: --wsrep-recover, then
+#                           --wsrep_start_position, so that it rejoins by
+#                           IST rather than a full copy; waits for Synced
+#   galera_alive PID        0 if PID runs and is no zombie (kill -0 is
+#                           not enough: PID 1 reaps slowly here)
+#
+# Every server runs as the mysql user when started by root (rsync SST
+# fails as root: its daemon drops to nobody), with its own tmpdir (install
+# runs and servers sharing /tmp delete each other's temporary tables). No
+# pkill, no killall: only the PIDs started here are ever signalled.
+#
+# Variables read: top_srcdir, GALERA_EXTRA_OPTS (appended to
+# wsrep_provider_options), GALERA_STOP_TIMEOUT (default 20 s).
+
+: "${MARIADBD:=$(command -v mariadbd || echo /usr/sbin/mariadbd)}"
+: "${MARIADB_INSTALL_DB:=$(command -v mariadb-install-db || echo /usr/bin/mariadb-install-db)}"
+: "${MARIADB_CLIENT:=$(command -v mariadb || echo /usr/bin/mariadb)}"
+: "${GALERA_PROVIDER:=/usr/lib/galera/libgalera_smm.so}"
+
+galera_die() {
+	echo "galera.sh: $*" >&2
+	return 1
+}
+
+galera_alive() {
+	[ -n "$1" ] && [ -r "/proc/$1/status" ] || return 1
+	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# The PID of node $1: the pid-file, or the launch PID while a joiner has
+# none yet (during its state transfer).
+galera_pid() {
+	_gd=$GALERA_DIR/node$1
+	if [ -s "$_gd/mariadbd.pid" ]; then
+		cat "$_gd/mariadbd.pid"
+	elif [ -s "$_gd/launch.pid" ]; then
+		cat "$_gd/launch.pid"
+	fi
+}
+
+galera_sql() {
+	"$MARIADB_CLIENT" --no-defaults -u"$(id -un)" -S "$GALERA_DIR/node$1/mariadbd.sock" \
+	    --default-character-set=utf8mb4 --batch --skip-column-names jwtauth -e "$2"
+}
+
+# A status variable of node $1 ("" if it does not answer).
+galera_status() {
+	"$MARIADB_CLIENT" --no-defaults -u"$(id -un)" -S "$GALERA_DIR/node$1/mariadbd.sock" \
+	    --batch --skip-column-names -e "SHOW GLOBAL STATUS LIKE '$2'" 2>/dev/null |
+	    cut -f2
+}
+
+# Wait until node $1 is Synced and ready, at most $2 seconds (default 90).
+galera_wait_synced() {
+	_gi=0
+	_glimit=$(( ${2:-90} * 10 ))
+	while :; do
+		if [ "$(galera_status "$1" wsrep_local_state_comment)" = Synced ] &&
+		    [ "$(galera_status "$1" wsrep_ready)" = ON ]; then
+			return 0
+		fi
+		if ! galera_alive "$(galera_pid "$1")"; then
+			tail -n 30 "$GALERA_DIR/node$1/error.log" >&2
+			galera_die "node$1 died while starting"
+			return 1
+		fi
+		_gi=$((_gi + 1))
+		if [ "$_gi" -gt "$_glimit" ]; then
+			tail -n 30 "$GALERA_DIR/node$1/error.log" >&2
+			galera_die "node$1 not Synced within ${2:-90} s"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Launch node $1 with extra mariadbd options; the PID is the process group
+# (setsid), so that a SIGKILL also takes the SST helpers (rsync, socat).
+galera_launch() {
+	_gn=$1
+	shift
+	rm -f "$GALERA_DIR/node$_gn/mariadbd.pid"
+	# --defaults-file must come first; the SST scripts read it too.
+	setsid "$MARIADBD" --defaults-file="$GALERA_DIR/node$_gn/my.cnf" "$@" \
+	    </dev/null >>"$GALERA_DIR/node$_gn/stdout.log" 2>&1 &
+	echo $! >"$GALERA_DIR/node$_gn/launch.pid"
+}
+
+# Twelve free ports in a row: node i uses BASE+10i (SQL), +1 (group
+# communication), +2 (IST), +3 (SST).
+galera_ports() {
+	while :; do
+		_gb=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 2000 * 10 + 30000 ))
+		_gbusy=
+		for _gi in 1 2 3; do
+			for _go in 0 1 2 3; do
+				ss -Htln "sport = :$((_gb + 10 * _gi + _go))" 2>/dev/null | grep -q . &&
+				    _gbusy=1
+			done
+		done
+		[ -z "$_gbusy" ] && { echo "$_gb"; return 0; }
+	done
+}
+
+galera_write_cnf() {
+	_gn=$1
+	_gd=$GALERA_DIR/node$_gn
+	_gp=$((GALERA_BASE + 10 * _gn))
+	_gcnfuser=
+	[ "$(id -u)" = 0 ] && _gcnfuser="user=mysql"
+	_gopts="gmcast.listen_addr=tcp://127.0.0.1:$((_gp + 1));ist.recv_addr=127.0.0.1:$((_gp + 2));gcache.size=32M"
+	[ -n "${GALERA_EXTRA_OPTS:-}" ] && _gopts="$_gopts;$GALERA_EXTRA_OPTS"
+	cat >"$_gd/my.cnf" <<EOF
+# jwtauth's own server settings (contrib/mariadb/jwtauth.cnf), then the node's.
+!include $GALERA_DIR/jwtauth.cnf
+
+[mariadbd]
+$_gcnfuser
+datadir=$_gd/data
+socket=$_gd/mariadbd.sock
+pid-file=$_gd/mariadbd.pid
+tmpdir=$_gd/tmp
+log-error=$_gd/error.log
+port=$_gp
+bind-address=127.0.0.1
+skip-name-resolve
+character-set-server=utf8mb4
+collation-server=utf8mb4_unicode_ci
+innodb_buffer_pool_size=32M
+innodb_log_file_size=16M
+max_connections=300
+performance_schema=OFF
+
+# What Galera requires (contrib/DEPLOYING.md, "N hosts").
+binlog_format=ROW
+default_storage_engine=InnoDB
+innodb_autoinc_lock_mode=2
+wsrep_on=ON
+wsrep_provider=$GALERA_PROVIDER
+wsrep_cluster_name=jwtauth_test
+wsrep_cluster_address=gcomm://127.0.0.1:$((GALERA_BASE + 11)),127.0.0.1:$((GALERA_BASE + 21)),127.0.0.1:$((GALERA_BASE + 31))
+wsrep_node_name=node$_gn
+wsrep_node_address=127.0.0.1:$((_gp + 1))
+wsrep_node_incoming_address=127.0.0.1:$_gp
+wsrep_sst_receive_address=127.0.0.1:$((_gp + 3))
+wsrep_sst_method=rsync
+wsrep_provider_options="$_gopts"
+EOF
+}
+
+galera_start() {
+	GALERA_DIR=$(cd "$1" && pwd)/galera || return 1
+	mkdir -p "$GALERA_DIR" || return 1
+	# The servers run as mysql: they must traverse the path to their data.
+	chmod 755 "$GALERA_DIR" && chmod o+x "$1" || return 1
+	GALERA_BASE=$(galera_ports)
+	cp "$top_srcdir/contrib/mariadb/jwtauth.cnf" "$GALERA_DIR/jwtauth.cnf" || return 1
+	chmod 644 "$GALERA_DIR/jwtauth.cnf"
+	_guser=
+	[ "$(id -u)" = 0 ] && _guser=--user=mysql
+	for _gn in 1 2 3; do
+		mkdir -p "$GALERA_DIR/node$_gn/data" "$GALERA_DIR/node$_gn/tmp" || return 1
+		galera_write_cnf "$_gn" || return 1
+		[ -n "$_guser" ] && { chown -R mysql: "$GALERA_DIR/node$_gn" || return 1; }
+	done
+	# Every node initialised (in parallel, each with its own tmpdir): a
+	# joiner with a system schema needs no full copy of it.
+	_gpids=
+	for _gn in 1 2 3; do
+		"$MARIADB_INSTALL_DB" --no-defaults --datadir="$GALERA_DIR/node$_gn/data" \
+		    --tmpdir="$GALERA_DIR/node$_gn/tmp" $_guser --skip-test-db \
+		    --skip-name-resolve --auth-root-authentication-method=socket \
+		    >"$GALERA_DIR/node$_gn/install.log" 2>&1 &
+		_gpids="$_gpids $!"
+	done
+	_gfail=
+	for _gp in $_gpids; do
+		wait "$_gp" || _gfail=1
+	done
+	[ -z "$_gfail" ] || { cat "$GALERA_DIR"/node*/install.log >&2; galera_die "mariadb-install-db failed"; return 1; }
+	GALERA_PORT1=$((GALERA_BASE + 10))
+	GALERA_PORT2=$((GALERA_BASE + 20))
+	GALERA_PORT3=$((GALERA_BASE + 30))
+	export GALERA_DIR GALERA_BASE GALERA_PORT1 GALERA_PORT2 GALERA_PORT3
+
+	# Bootstrap node 1, then join the others one at a time (parallel
+	# joins are slower: the second waits for the first's handshake).
+	galera_launch 1 --wsrep-new-cluster
+	galera_wait_synced 1 || return 1
+	for _gn in 2 3; do
+		galera_launch "$_gn"
+		galera_wait_synced "$_gn" || return 1
+	done
+	[ "$(galera_status 1 wsrep_cluster_size)" = 3 ] ||
+	    { galera_die "cluster size is not 3"; return 1; }
+
+	# The schema, through node 1: DDL and accounts replicate.
+	"$MARIADB_CLIENT" --no-defaults -u"$(id -un)" -S "$GALERA_DIR/node1/mariadbd.sock" \
+	    -e "CREATE DATABASE IF NOT EXISTS jwtauth CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" || return 1
+	for _gf in "$top_srcdir/sql/schema.sql" "$top_srcdir/sql/seed.sql" \
+	    "$top_srcdir"/sql/migrations/[0-9][0-9][0-9]-*.sql; do
+		[ -f "$_gf" ] || continue
+		"$MARIADB_CLIENT" --no-defaults -u"$(id -un)" -S "$GALERA_DIR/node1/mariadbd.sock" \
+		    --default-character-set=utf8mb4 --batch jwtauth <"$_gf" ||
+		    { galera_die "$_gf failed on node1"; return 1; }
+	done
+	GALERA_DBPW=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	export GALERA_DBPW
+	galera_sql 1 "CREATE USER 'jwtauth'@'127.0.0.1' IDENTIFIED BY '$GALERA_DBPW';
+	    GRANT SELECT, INSERT, UPDATE, DELETE ON jwtauth.* TO 'jwtauth'@'127.0.0.1';" ||
+	    return 1
+}
+
+# Signal node $1 with $2 and wait up to $3 s for it to be gone.
+galera_signal_wait() {
+	_gpid=$(galera_pid "$1")
+	galera_alive "$_gpid" || return 0
+	# Only our own server: its command line names our my.cnf.
+	tr '\0' ' ' <"/proc/$_gpid/cmdline" 2>/dev/null |
+	    grep -q -- "--defaults-file=$GALERA_DIR/node$1/my.cnf" || return 0
+	kill "-$2" "$_gpid" 2>/dev/null || :
+	_gi=0
+	while galera_alive "$_gpid"; do
+		_gi=$((_gi + 1))
+		[ "$_gi" -gt $(( $3 * 10 )) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+galera_kill() {
+	_gpid=$(galera_pid "$1")
+	galera_signal_wait "$1" KILL 10
+	# The process group too (SST helpers, if any).
+	[ -n "$_gpid" ] && kill -KILL -- "-$_gpid" 2>/dev/null
+	return 0
+}
+
+galera_recover() {
+	_gd=$GALERA_DIR/node$1
+	"$MARIADBD" --defaults-file="$_gd/my.cnf" --wsrep-recover \
+	    --log-error="$_gd/recover.log" </dev/null >/dev/null 2>&1 ||
+	    { galera_die "--wsrep-recover failed on node$1"; return 1; }
+	GALERA_RECOVERED=$(sed -n 's/.*Recovered position: *\([^ ]*:[-0-9]*\).*/\1/p' \
+	    "$_gd/recover.log" | tail -n 1)
+	[ -n "$GALERA_RECOVERED" ] ||
+	    { cat "$_gd/recover.log" >&2; galera_die "no recovered position for node$1"; return 1; }
+	galera_launch "$1" --wsrep_start_position="$GALERA_RECOVERED"
+	galera_wait_synced "$1"
+}
+
+galera_stop() {
+	[ -n "${GALERA_DIR:-}" ] && [ -d "$GALERA_DIR" ] || return 0
+	for _gn in 3 2 1; do
+		_gpid=$(galera_pid "$_gn")
+		if ! galera_signal_wait "$_gn" TERM "${GALERA_STOP_TIMEOUT:-20}"; then
+			# A joiner in SST ignores SIGTERM: the whole group goes.
+			kill -KILL -- "-$_gpid" 2>/dev/null
+			galera_signal_wait "$_gn" KILL 10 || :
+		fi
+	done
+	return 0
+}
