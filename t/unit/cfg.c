@@ -502,8 +502,8 @@ test_hosts(void)
 		is_int(cfg_hosts(bad[i], h, CFG_HOSTS_MAX), -1, "refused: \"%s\"", bad[i]);
 
 	cfg_defaults(&c);
-	is_int(cfg_parse(&c, "t.conf", "db_host = n1:3306, n2:3306\n", 27, err, sizeof(err)),
-	    0, "a list in the config");
+	is_int(cfg_parse(&c, "t.conf", "db_password = x\ndb_host = n1:3306, n2:3306\n", 43,
+	    err, sizeof(err)), 0, "a list in the config");
 	is_str(c.db_host, "n1:3306, n2:3306", "kept as written");
 	cfg_defaults(&c);
 	is_int(cfg_parse(&c, "t.conf", "\ndb_host = n1,,n2\n", 19, err, sizeof(err)), -1,
