@@ -1,11 +1,22 @@
 /*
- * jwt.h: JWS compact serialization with RS256 only (RFC 7515, RFC 7518 §3.3)
- * and the JWT claim checks of SPEC §4 (RFC 7519, RFC 8725).
+ * jwt.h: JWS compact serialization with RS256, ES256 and EdDSA (RFC 7515,
+ * RFC 7518 §3.3-3.4, RFC 8037) and the JWT claim checks of SPEC §4
+ * (RFC 7519, RFC 8725).
  *
- * RFC 8725 §3.1: the algorithm is pinned to RS256 by the verifier; the
- * token's "alg" is only compared against it, never used to choose a code
- * path. A header that names a key by jwk, jku, x5u, x5c or crit is refused:
- * keys come only from our own key store, looked up by kid.
+ * RFC 8725 §3.1: every key has exactly one algorithm, given by its type
+ * (jwt_key_alg): RSA (2048 bits or more) RS256, EC P-256 ES256, Ed25519
+ * EdDSA. The verifier looks the key up by kid and refuses the token unless
+ * its header's "alg" is exactly that key's alg; the header never chooses a
+ * code path. "none", HS*, and any other name are refused before a key is
+ * looked up. A header that names a key by jwk, jku, x5u, x5c or crit is
+ * refused: keys come only from our own key store, looked up by kid.
+ *
+ * ES256 signatures are the 64-byte R || S (RFC 7518 §3.4), never DER; R
+ * and S must be in 1..n-1. A high S (s > n/2) is accepted: it is valid
+ * ECDSA (RFC 7518 asks for no low-S form, and other JOSE signers emit it),
+ * and the malleability it allows gives nothing: (r, n - s) signs the same
+ * header and payload, so it is the same token's claims for the same
+ * bearer, with the same jti and exp.
  */
 #ifndef JWTAUTH_JWT_H
 #define JWTAUTH_JWT_H
@@ -22,7 +33,7 @@ struct jwtcache;
 enum jwt_rc {
 	JWT_OK = 0,
 	JWT_MALFORMED,          /* not three canonical base64url parts of JSON objects, too long, ... */
-	JWT_BAD_ALG,            /* alg is not RS256, or a forbidden header is present */
+	JWT_BAD_ALG,            /* alg is not the alg of the key kid names, or a forbidden header is present */
 	JWT_UNKNOWN_KID,        /* kid absent or not a published key */
 	JWT_BAD_SIGNATURE,
 	JWT_EXPIRED,            /* exp missing, not an integer, or past (with skew) */
@@ -50,14 +61,22 @@ struct jwt_verify_opts {
 };
 
 /*
- * Sign header and payload (exact bytes, not re-serialised) with RS256 and
- * return the compact JWS as a malloc'd string, or NULL on failure.
+ * The JWS alg of key: "RS256", "ES256" or "EdDSA", or NULL (logged) when
+ * it is no signing key of ours (RSA below 2048 bits, another curve, ...).
+ */
+const char *jwt_key_alg(EVP_PKEY *key);
+
+/*
+ * Sign header and payload (exact bytes, not re-serialised) with priv's
+ * alg (the caller's header should name it) and return the compact JWS as
+ * a malloc'd string, or NULL on failure.
  */
 char *jwt_sign_compact(EVP_PKEY *priv, const char *header, size_t hlen,
     const char *payload, size_t plen) __attribute__((warn_unused_result));
 
 /*
- * Sign claims with header {"alg":"RS256","typ":"at+jwt","kid":kid}.
+ * Sign claims with header {"alg":ALG,"typ":"at+jwt","kid":kid}, ALG being
+ * jwt_key_alg(priv).
  * Return a malloc'd compact JWS or NULL.
  */
 char *jwt_sign(EVP_PKEY *priv, const char *kid, json_object *claims)
@@ -76,6 +95,15 @@ char *jwt_sign(EVP_PKEY *priv, const char *kid, json_object *claims)
  */
 enum jwt_rc jwt_verify(const char *token, size_t len, const struct jwt_verify_opts *opts,
     json_object **claims) __attribute__((warn_unused_result));
+
+/*
+ * Check only the signature of a compact JWS with key, the header's alg
+ * pinned to the key's as jwt_verify pins it; no kid, no claims. For the
+ * known-answer vectors of the RFCs, which have no kid. JWT_OK,
+ * JWT_MALFORMED, JWT_BAD_ALG, JWT_BAD_SIGNATURE or JWT_ERROR.
+ */
+enum jwt_rc jwt_verify_signature(EVP_PKEY *key, const char *token, size_t len)
+	__attribute__((warn_unused_result));
 
 /* The text for WWW-Authenticate error_description and the JSON message. */
 const char *jwt_strerror(enum jwt_rc rc);

@@ -33,6 +33,22 @@ mint() {
 	_in="$(b64url_str "$2").$(b64url_str "$3")"
 	printf '%s.%s' "$_in" "$(printf '%s' "$_in" | openssl dgst "-${4:-sha256}" -sign "$1" -binary | b64url)"
 }
+# es256_mint KEYFILE HEADER PAYLOAD: signed with an EC P-256 key, the
+# signature as JWS wants it (RFC 7518 §3.4): OpenSSL's DER turned into the
+# 64-byte R || S, each INTEGER left-padded to 32 bytes.
+es256_mint() {
+	_in="$(b64url_str "$2").$(b64url_str "$3")"
+	_rs=$(printf '%s' "$_in" | openssl dgst -sha256 -sign "$1" -binary |
+	    openssl asn1parse -inform DER | sed -n 's/.*INTEGER *://p' |
+	    while read -r _i; do printf '%064s' "$_i" | tr ' ' 0; done)
+	printf '%s.%s' "$_in" "$(printf '%s' "$_rs" | unhex | b64url)"
+}
+# eddsa_mint KEYFILE HEADER PAYLOAD: signed with an Ed25519 key (RFC 8037).
+eddsa_mint() {
+	_in="$(b64url_str "$2").$(b64url_str "$3")"
+	printf '%s' "$_in" >"$TAP_TMP/eddsa.in"
+	printf '%s.%s' "$_in" "$(openssl pkeyutl -sign -inkey "$1" -rawin -in "$TAP_TMP/eddsa.in" | b64url)"
+}
 # The RFC 7638 thumbprint of the RSA key in a PEM file (private or public).
 thumbprint() {
 	_n=$(openssl rsa -in "$1" -noout -modulus 2>/dev/null | sed 's/^Modulus=//' | unhex | b64url)
@@ -94,6 +110,20 @@ refused "alg HS256 keyed with the public key DER" \
     "$hs_input.$(printf '%s' "$hs_input" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | b64url)"
 refused "alg rs256 (lower case) with the genuine signature" \
     "$(b64url_str "{\"alg\":\"rs256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P.$S"
+# RFC 8725 §3.1: the header's alg must be the alg of the key its kid names.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TAP_TMP/evil-ec.pem" 2>/dev/null ||
+    bail_out "openssl genpkey EC failed"
+openssl genpkey -algorithm ED25519 -out "$TAP_TMP/evil-ed.pem" 2>/dev/null ||
+    bail_out "openssl genpkey ED25519 failed"
+refused "alg ES256 on the RSA kid, signed by an EC key" \
+    "$(es256_mint "$TAP_TMP/evil-ec.pem" "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
+    "The token algorithm is not allowed."
+refused "alg ES256 on the RSA kid, with the genuine RS256 signature" \
+    "$(b64url_str "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P.$S" \
+    "The token algorithm is not allowed."
+refused "alg EdDSA on the RSA kid, signed by an Ed25519 key" \
+    "$(eddsa_mint "$TAP_TMP/evil-ed.pem" "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
+    "The token algorithm is not allowed."
 refused "a foreign RSA key signing under the real kid" \
     "$(mint "$TAP_TMP/evil.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
     "The signature is invalid."
