@@ -135,30 +135,54 @@ api_account_input(json_object *body, enum account_check which,
 /* ------------------------------------------------------------------ */
 
 int
-api_authenticate(struct http_req *req, struct app *app, struct token_subject *sub)
+api_bearer_judge(struct http_req *req, struct app *app, struct token_subject *sub,
+    json_object **claims, const char **why)
 {
 	const char *tok;
 	size_t len;
 	enum jwt_rc rc;
 
+	*why = NULL;
+	if (claims != NULL)
+		*claims = NULL;
 	switch (http_bearer(req, &tok, &len)) {
 	case HTTP_BEARER_OK:
 		break;
 	case HTTP_BEARER_NONE:
-		http_unauthorized(req);
-		return -1;
+		return 401;
 	default:
-		http_invalid_token(req, jwt_strerror(JWT_MALFORMED));
-		return -1;
+		*why = jwt_strerror(JWT_MALFORMED);
+		return 401;
 	}
-	rc = token_verify(app, tok, len, sub);
+	rc = token_verify_claims(app, tok, len, sub, claims);
 	if (rc == JWT_OK)
 		return 0;
-	if (rc == JWT_ERROR) {
+	if (rc == JWT_ERROR)
+		return 503;
+	*why = jwt_strerror(rc);
+	return 401;
+}
+
+void
+api_bearer_answer(struct http_req *req, int status, const char *why)
+{
+	if (status == 503)
 		http_unavailable(req);
-		return -1;
-	}
-	http_invalid_token(req, jwt_strerror(rc));
+	else if (why == NULL)
+		http_unauthorized(req);
+	else
+		http_invalid_token(req, why);
+}
+
+int
+api_authenticate(struct http_req *req, struct app *app, struct token_subject *sub)
+{
+	const char *why;
+	int status = api_bearer_judge(req, app, sub, NULL, &why);
+
+	if (status == 0)
+		return 0;
+	api_bearer_answer(req, status, why);
 	return -1;
 }
 

@@ -53,6 +53,18 @@ int api_required_string(json_object *body, const char *field, const char *msg,
 int api_authenticate(struct http_req *req, struct app *app, struct token_subject *sub)
 	__attribute__((warn_unused_result));
 
+/*
+ * api_authenticate in two halves, for a program that adds to the answer
+ * (authz). api_bearer_judge checks the token and answers nothing: 0 with
+ * *sub (and *claims, when claims is not NULL; see token_verify_claims)
+ * set; 401 with *why NULL (no credentials) or the reason (a bad token);
+ * or 503 (the token could not be judged). api_bearer_answer gives the
+ * answer api_authenticate gives for such a status and reason.
+ */
+int api_bearer_judge(struct http_req *req, struct app *app, struct token_subject *sub,
+    json_object **claims, const char **why) __attribute__((warn_unused_result));
+void api_bearer_answer(struct http_req *req, int status, const char *why);
+
 /* 200 {"Token":...,"RefreshToken":...} with Cache-Control: no-store; wipes t. */
 void api_tokens(struct http_req *req, struct session_tokens *t);
 

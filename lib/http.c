@@ -358,6 +358,12 @@ env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
+const char *
+http_param(const struct http_req *req, const char *name)
+{
+	return env_get(req->envp, name);
+}
+
 /* Copy s (n bytes) into req->strs[i] and return the copy, or NULL. */
 static const char *
 req_keep(struct http_req *req, int i, const char *s, size_t n)
@@ -398,6 +404,7 @@ http_req_init(struct http_req *req, char *const *envp, int body_fd)
 	memset(req, 0, sizeof(*req));
 	req->method = req->path = req->query = req->remote_addr = req->capture = "";
 	req->in_fd = body_fd;
+	req->envp = envp;
 
 	if (req_env(req, envp, S_METHOD, "REQUEST_METHOD", "", &req->method) != 0 ||
 	    req_env(req, envp, S_QUERY, "QUERY_STRING", "", &req->query) != 0 ||

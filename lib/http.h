@@ -122,6 +122,7 @@ struct http_req {
 	const struct http_route *route; /* the route being served */
 
 	/* Private to http.c. */
+	char *const *envp;              /* the variables as given: valid until the next accept */
 	char *strs[HTTP_REQ_NSTR];      /* owned copies behind the pointers above */
 	const char *content_length;     /* CONTENT_LENGTH, NULL if unset */
 	struct FCGX_Stream *in;         /* FastCGI stdin, or NULL: read in_fd */
@@ -170,6 +171,14 @@ void http_dispatch(struct http_req *req, const struct http_route *routes,
  * NULL with *len 0 if the request was not answered yet.
  */
 const char *http_response(const struct http_req *req, size_t *len);
+
+/*
+ * The request variable name (a FastCGI parameter, such as one a location
+ * sets with fastcgi_param, or a CGI environment variable), or NULL when
+ * unset. Borrowed: valid only until the handler returns (libfcgi frees its
+ * environment at the next accept).
+ */
+const char *http_param(const struct http_req *req, const char *name);
 
 /* The status of the answer, 0 if not answered yet. */
 int http_status(const struct http_req *req);

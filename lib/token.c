@@ -231,6 +231,13 @@ subject_read(json_object *claims, struct token_subject *s)
 enum jwt_rc
 token_verify(struct app *app, const char *token, size_t len, struct token_subject *sub)
 {
+	return token_verify_claims(app, token, len, sub, NULL);
+}
+
+enum jwt_rc
+token_verify_claims(struct app *app, const char *token, size_t len,
+    struct token_subject *sub, json_object **out)
+{
 	struct keys_lookup_arg ka = { .keys = app->keys, .db = app->db };
 	struct jwt_verify_opts o = {
 		.issuer = app->cfg.issuer,
@@ -246,6 +253,8 @@ token_verify(struct app *app, const char *token, size_t len, struct token_subjec
 	enum jwt_rc rc;
 
 	memset(sub, 0, sizeof(*sub));
+	if (out != NULL)
+		*out = NULL;
 	rc = jwt_verify(token, len, &o, &claims);
 	/* A key or audience we could not look up is the database's fault,
 	 * not the token's: report it as an error (503), not as a 401. */
@@ -256,7 +265,10 @@ token_verify(struct app *app, const char *token, size_t len, struct token_subjec
 		return rc;
 	if (subject_read(claims, sub) != 0)
 		rc = JWT_MALFORMED;
-	json_object_put(claims);
+	if (rc == JWT_OK && out != NULL)
+		*out = claims;
+	else
+		json_object_put(claims);
 	return rc;
 }
 

@@ -41,6 +41,15 @@ struct token_subject {
 enum jwt_rc token_verify(struct app *app, const char *token, size_t len,
     struct token_subject *sub) __attribute__((warn_unused_result));
 
+/*
+ * token_verify, and on JWT_OK also *claims: the verified payload, for a
+ * caller that needs more of it than struct token_subject holds (authz
+ * hands email and client on). The caller puts it and only reads it (it
+ * may be shared with the verified-token cache); NULL on any other result.
+ */
+enum jwt_rc token_verify_claims(struct app *app, const char *token, size_t len,
+    struct token_subject *sub, json_object **claims) __attribute__((warn_unused_result));
+
 /* 1 if sub holds role (exact, as ASP.NET's IsInRole compares), else 0. */
 int token_has_role(const struct token_subject *sub, const char *role);
 

@@ -10,11 +10,23 @@
 # SubjectPublicKeyInfo, as lib/keys.h describes), signed with openssl.
 # One correct token minted that way is accepted first, so that each
 # refusal below is about the one thing that was changed.
+#
+# t/authz-forged.t runs every case through the nginx gateway instead
+# (SPEC §10): BEARER_GATEWAY set, the path is a protected location in front
+# of an app that records each request it receives (t/lib/gateway.sh), and
+# at the end only the requests accepted here may have reached it.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 STACK_CONF_EXTRA="key_cache_refresh = 1
 argon2_opslimit = 1
 argon2_memlimit = 8K"
-api_stack
+if [ -n "${BEARER_GATEWAY:-}" ]; then
+	. "$top_srcdir/t/lib/gateway.sh"
+	gateway_stack
+	BEARER_PATH=/echo/profile
+else
+	api_stack
+	BEARER_PATH=/api/Users/GetProfile
+fi
 
 b64url() {
 	openssl base64 -A | tr '+/' '-_' | tr -d '='
@@ -58,7 +70,7 @@ thumbprint() {
 # refused NAME TOKEN [DESCRIPTION]: 401, invalid_token (and, when given,
 # the exact error_description and body).
 refused() {
-	AUTH=$2 api GET /api/Users/GetProfile
+	AUTH=$2 api GET "$BEARER_PATH"
 	is "$STATUS" 401 "$1: 401"
 	_wa=$(header WWW-Authenticate)
 	if [ -n "${3:-}" ]; then
@@ -71,7 +83,8 @@ refused() {
 	fi
 }
 accepted() {
-	AUTH=$2 api GET /api/Users/GetProfile
+	AUTH=$2 api GET "$BEARER_PATH"
+	[ -z "${BEARER_GATEWAY:-}" ] || printf '%s\n' "$2" >>"$TAP_TMP/accepted"
 	is "$STATUS" 200 "$1: 200"
 	[ "$STATUS" = 200 ] || diag "$(header WWW-Authenticate)"
 }
@@ -158,10 +171,10 @@ refused "a token just over 8 KiB (SPEC §4 limit, checked by the program)" "$H.$
 # so nginx refuses it before any program sees it: over HTTP/1.1 with its
 # JSON 400, over HTTP/2 by resetting the stream. Never a 200, never a 5xx.
 big=$(head -c 20000 /dev/zero | tr '\0' 'A')
-AUTH="$H.$big.$S" api GET /api/Users/GetProfile '' --http1.1
+AUTH="$H.$big.$S" api GET "$BEARER_PATH" '' --http1.1
 is "$STATUS:$BODY" '400:{"message":"Request header too large."}' \
     "a 20 KB token over HTTP/1.1: nginx's JSON 400"
-AUTH="$H.$big.$S" api GET /api/Users/GetProfile 2>/dev/null
+AUTH="$H.$big.$S" api GET "$BEARER_PATH" 2>/dev/null
 case $STATUS in 2*|5*) r=1 ;; *) r=0 ;; esac
 ok $r "a 20 KB token over HTTP/2: refused, neither 2xx nor 5xx (got $STATUS)"
 
@@ -284,18 +297,24 @@ refused "a key inserted under a KeyId that is not its thumbprint" \
     "The signing key is unknown."
 
 # ---- the Authorization header itself ------------------------------------------------
-anon api GET /api/Users/GetProfile
+anon api GET "$BEARER_PATH"
 is "$STATUS" 401 "no Authorization header: 401"
 is "$(header WWW-Authenticate)" "Bearer" "  WWW-Authenticate: Bearer (no error, RFC 6750 §3)"
-anon api GET /api/Users/GetProfile '' -H "Authorization: Basic aXZhbjpwdw=="
+anon api GET "$BEARER_PATH" '' -H "Authorization: Basic aXZhbjpwdw=="
 is "$STATUS:$(header WWW-Authenticate)" "401:Bearer" "Basic credentials: 401 Bearer"
-anon api GET /api/Users/GetProfile '' -H "Authorization: Bearer"
+anon api GET "$BEARER_PATH" '' -H "Authorization: Bearer"
 is "$STATUS" 401 "'Bearer' with no token: 401"
-anon api GET /api/Users/GetProfile '' -H "Authorization: Bearer a b"
+anon api GET "$BEARER_PATH" '' -H "Authorization: Bearer a b"
 is "$STATUS" 401 "'Bearer a b': 401"
 
 # ---- after all that ------------------------------------------------------------------
 accepted "the genuine token still works" "$genuine"
 is "$(json .Email)" "ivan@example.com" "  and names its user"
+
+if [ -n "${BEARER_GATEWAY:-}" ]; then
+	sed 's/^[^ ]* Bearer //' "$GATEWAY_ECHO_LOG" >"$TAP_TMP/reached"
+	is "$(sort "$TAP_TMP/reached" | cksum)" "$(sort "$TAP_TMP/accepted" | cksum)" \
+	    "the app received exactly the accepted requests, no refused one"
+fi
 
 done_testing

@@ -46,13 +46,14 @@ fi
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$TAP_TMP/files"
 missing=
 for f in /usr/lib/jwtauth/login /usr/lib/jwtauth/refresh-token /usr/lib/jwtauth/users \
-    /usr/lib/jwtauth/products /usr/lib/jwtauth/jwks /usr/sbin/jwtauthctl \
+    /usr/lib/jwtauth/products /usr/lib/jwtauth/jwks /usr/lib/jwtauth/authz /usr/sbin/jwtauthctl \
     /usr/share/man/man8/jwtauth.8.gz /usr/share/man/man8/jwtauthctl.8.gz \
     /usr/share/man/man5/jwtauth.conf.5.gz \
     /lib/systemd/system/jwtauth@.socket /lib/systemd/system/jwtauth@.service \
     /lib/systemd/system/jwtauth.target /lib/systemd/system/jwtauth-maintenance.service \
     /lib/systemd/system/jwtauth-maintenance.timer \
     /etc/jwtauth.conf /etc/nginx/sites-available/jwtauth \
+    /etc/nginx/snippets/jwtauth-gateway.conf /etc/nginx/snippets/jwtauth-protect.conf \
     /usr/share/jwtauth/sql/schema.sql /usr/share/jwtauth/sql/seed.sql \
     /usr/share/jwtauth/sql/migrations/002-email-accent-sensitive.sql \
     /usr/share/jwtauth/spawn-fcgi/jwtauth-spawn /usr/share/jwtauth/apache/htaccess \
@@ -64,8 +65,8 @@ is "$missing" "" "the package holds the programs, jwtauthctl, man pages, units, 
 
 mkdir "$TAP_TMP/ctl" "$TAP_TMP/x"
 dpkg-deb -e "$deb" "$TAP_TMP/ctl" && dpkg-deb -x "$deb" "$TAP_TMP/x"
-is "$(sort "$TAP_TMP/ctl/conffiles" | tr '\n' ' ')" "/etc/jwtauth.conf /etc/nginx/sites-available/jwtauth " \
-    "conffiles: /etc/jwtauth.conf and the nginx site"
+is "$(sort "$TAP_TMP/ctl/conffiles" | tr '\n' ' ')" "/etc/jwtauth.conf /etc/nginx/sites-available/jwtauth /etc/nginx/snippets/jwtauth-gateway.conf /etc/nginx/snippets/jwtauth-protect.conf " \
+    "conffiles: /etc/jwtauth.conf, the nginx site and the gateway's snippets"
 deps=$(dpkg-deb -f "$deb" Depends)
 missing=
 for d in adduser multiwatch libfcgi0ldbl libmariadb3 libsodium23 libjson-c5 libssl3; do

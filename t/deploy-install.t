@@ -25,10 +25,10 @@ install_to
 ok $? "make install DESTDIR=... succeeds" || sed 's/^/# /' "$TAP_TMP/install.log"
 
 missing=
-for p in login refresh-token users products jwks; do
+for p in login refresh-token users products jwks authz; do
 	[ -x "$D$libexecdir/jwtauth/$p" ] || missing="$missing $p"
 done
-is "$missing" "" "the five programs in \$(libexecdir)/jwtauth"
+is "$missing" "" "every program in \$(libexecdir)/jwtauth"
 [ -x "$D$sbindir/jwtauthctl" ]
 ok $? "jwtauthctl in \$(sbindir)"
 
@@ -42,6 +42,8 @@ for f in "$top_srcdir"/sql/migrations/[0-9][0-9][0-9]-*.sql; do
 	same "$pkgdatadir/sql/migrations/${f##*/}" "sql/migrations/${f##*/}"
 done
 same "$pkgdatadir/nginx/jwtauth.conf" nginx/jwtauth.conf
+same "$pkgdatadir/nginx/jwtauth-gateway.conf" nginx/jwtauth-gateway.conf
+same "$pkgdatadir/nginx/jwtauth-protect.conf" nginx/jwtauth-protect.conf
 same "$pkgdatadir/jwtauth.conf.sample" doc/jwtauth.conf.sample
 same "$pkgdatadir/apache/htaccess" contrib/apache/htaccess
 same "$pkgdatadir/mariadb/jwtauth.cnf" contrib/mariadb/jwtauth.cnf

@@ -92,6 +92,12 @@ stack_tls_cert || bail_out "no TLS certificate"
 sed -e "s|/run/jwtauth/|$R/|g" -e "s|/etc/jwtauth/tls/|$TAP_TMP/tls/|g" \
     -e "s|listen 443 ssl|listen 127.0.0.1:$PORT ssl|" -e '/listen \[::\]:443/d' \
     "$SHARE/nginx/jwtauth.conf" >"$N/jwtauth.conf"
+# The gateway's snippets, where the server block includes them (beside
+# nginx.conf, as in /etc/nginx/snippets/).
+mkdir -p "$N/snippets"
+for f in jwtauth-gateway.conf jwtauth-protect.conf; do
+	sed "s|/run/jwtauth/|$R/|g" "$SHARE/nginx/$f" >"$N/snippets/$f"
+done
 nuser=
 [ "$(id -u)" = 0 ] && nuser="user www-data;"
 cat >"$N/nginx.conf" <<EOF

@@ -19,7 +19,8 @@
 . "$top_srcdir/t/lib/stack.sh"
 
 api_stack() {
-	tap_tmpdir
+	# (A test may have made its folder already, to start servers in it.)
+	[ -n "${TAP_TMP:-}" ] || tap_tmpdir
 	tap_at_exit 'stack_stop "$TAP_TMP"'
 	stack_start "$TAP_TMP" >/dev/null || bail_out "the stack did not start"
 	API_HEADERS=$TAP_TMP/headers

@@ -187,7 +187,7 @@ stack_mariadb_stop() {
 : "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 : "${SPAWN_FCGI:=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}"
 : "${MULTIWATCH:=$(command -v multiwatch || echo /usr/bin/multiwatch)}"
-STACK_ALL_PROGRAMS="login refresh-token users products jwks"
+STACK_ALL_PROGRAMS="login refresh-token users products jwks authz"
 
 # A TCP port nobody listens on now (the caller retries if it loses a race).
 stack_free_port() {
@@ -269,7 +269,9 @@ stack_nginx_conf() {
 	    -e "s|listen 443 ssl|listen 127.0.0.1:$STACK_HTTPS_PORT ssl|" \
 	    -e '/listen \[::\]:443/d' \
 	    -e "$_rl" \
+	    -e "s|^\tlocation / {|\tinclude $_n/protected.conf;\n&|" \
 	    "$top_srcdir/nginx/jwtauth.conf" >"$_n/jwtauth.conf" || return 1
+	stack_nginx_gateway || return 1
 	cat >"$_n/nginx.conf" <<NGINX
 $_user
 worker_processes ${STACK_NGINX_WORKERS:-1};
@@ -285,6 +287,40 @@ http {
 	scgi_temp_path $_n/tmp/scgi;
 	include $_n/jwtauth.conf;
 }
+NGINX
+}
+
+# The nginx gateway (SPEC §10): its snippets where nginx/jwtauth.conf
+# includes them (snippets/ beside nginx.conf, as /etc/nginx/snippets/),
+# and the live example: /protected/ for any valid token, /protected/admin/
+# for role Admin, each serving a hello.txt. STACK_NGINX_EXTRA: more lines
+# for the server block (the gateway tests' own protected locations).
+stack_nginx_gateway() {
+	mkdir -p "$_n/snippets" "$STACK_DIR/www/protected/admin" || return 1
+	for _f in jwtauth-gateway.conf jwtauth-protect.conf; do
+		sed "s|/run/jwtauth/|$STACK_DIR/run/|g" "$top_srcdir/nginx/$_f" \
+		    >"$_n/snippets/$_f" || return 1
+	done
+	echo "Hello from /protected/: any valid jwtauth token reads this." \
+	    >"$STACK_DIR/www/protected/hello.txt" &&
+	echo "Hello from /protected/admin/: a token with the role Admin reads this." \
+	    >"$STACK_DIR/www/protected/admin/hello.txt" || return 1
+	cat >"$_n/protected.conf" <<NGINX
+# Written by t/lib/stack.sh: SPEC §10's example of the gateway.
+location /protected/ {
+	include snippets/jwtauth-protect.conf;
+	root $STACK_DIR/www;
+	types { text/plain txt; }
+	error_page 404 @not_found;
+}
+location /protected/admin/ {
+	set \$jwtauth_roles Admin;
+	include snippets/jwtauth-protect.conf;
+	root $STACK_DIR/www;
+	types { text/plain txt; }
+	error_page 404 @not_found;
+}
+${STACK_NGINX_EXTRA:-}
 NGINX
 }
 

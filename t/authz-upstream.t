@@ -1,0 +1,118 @@
+#!/bin/sh
+# The nginx gateway (SPEC §10) in front of real apps, with
+# contrib/DEPLOYING.md's own nginx lines: a static folder, an app behind
+# proxy_pass (t/lib/gateway-echo.py, which says what it received) that
+# requires role Editor or Admin and Client1's tokens, and PHP under
+# Debian's php-fpm. A refused request never reaches the app; one that
+# passes brings the bearer's identity, and headers a client sends under
+# the same names never arrive. A key rotation breaks none of it.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
+. "$top_srcdir/t/lib/gateway.sh"
+STACK_CONF_EXTRA="key_cache_refresh = 1
+argon2_opslimit = 1
+argon2_memlimit = 8K"
+gateway_stack
+
+CTL=$top_builddir/jwtauthctl
+api_user uma@example.com Password@123 || bail_out "cannot register Uma"
+api_user ed@example.com Password@123 Editor || bail_out "cannot register Ed"
+uma_id=$(stack_sql "SELECT Id FROM Users WHERE Email = 'uma@example.com'")
+ed_id=$(stack_sql "SELECT Id FROM Users WHERE Email = 'ed@example.com'")
+api_login uma@example.com Password@123 || bail_out "Uma cannot log in"
+uma=$TOKEN
+api_login ed@example.com Password@123 || bail_out "Ed cannot log in"
+ed=$TOKEN
+api_login ed@example.com Password@123 Client2 || bail_out "Ed cannot log in with Client2"
+ed2=$TOKEN
+
+# reached: how many requests the echo app has received so far.
+reached() {
+	wc -l <"$GATEWAY_ECHO_LOG" | tr -d ' '
+}
+
+# ---- a static folder ------------------------------------------------------------
+anon api GET /docs/index.txt
+is "$STATUS:$(header WWW-Authenticate)" "401:Bearer" "static folder, no token: 401 Bearer"
+AUTH=$uma api GET /docs/index.txt
+is "$STATUS:$BODY" "200:the docs" "static folder, any valid token: 200"
+
+# ---- a proxied app: Editor or Admin, Client1 ---------------------------------------
+n0=$(reached)
+anon api GET /app/hello
+is "$STATUS:$BODY" '401:{"message":"Unauthorized."}' "app, no token: 401 JSON"
+AUTH=garbage api GET /app/hello
+is "$STATUS:$(header WWW-Authenticate)" \
+    '401:Bearer error="invalid_token", error_description="The token is malformed."' \
+    "app, a bad token: 401 invalid_token"
+AUTH=$uma api GET /app/hello
+is "$STATUS:$(header WWW-Authenticate)" '403:Bearer error="insufficient_scope"' \
+    "app, a valid token without the role (User): 403 insufficient_scope"
+AUTH=$ed2 api GET /app/hello
+is "$STATUS:$BODY" '401:{"message":"The audience is invalid."}' \
+    "app, the role but a token of Client2: 401, the audience"
+is "$(reached)" "$n0" "none of those reached the app"
+
+AUTH=$ed api GET /app/hello
+is "$STATUS" 200 "app, Editor with Client1's token: 200 from the app"
+is "$(json .Path)" "/app/hello" "  the app served the request"
+is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
+    "$ed_id ed@example.com Editor,User https://client1.com" \
+    "  X-Jwtauth-Sub, -Email, -Roles, -Client: the bearer's identity"
+is "$(json '.Authorization' | cut -c1-7)" "Bearer " "  the Authorization header passes on too"
+is "$(reached)" "$((n0 + 1))" "  one request reached the app"
+
+# Spoofed identity headers, sent in every spelling nginx accepts.
+AUTH=$ed api GET /app/spoof '' -H "X-Jwtauth-Sub: 1" -H "X-Jwtauth-Roles: Admin" \
+    -H "x-jwtauth-email: boss@example.com" -H "X-JWTAUTH-CLIENT: evil" \
+    -H "X_Jwtauth_Sub: 1" -H "X-Jwtauth-Sub: 2"
+is "$STATUS" 200 "app, Editor sending X-Jwtauth-* of their own: 200"
+is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
+    "$ed_id ed@example.com Editor,User https://client1.com" "  the app sees authz's values"
+is "$(json '.Jwtauth | to_entries | map("\(.key)=\(.value | join("|"))") | sort | join(" ")')" \
+    "x-jwtauth-client=https://client1.com x-jwtauth-email=ed@example.com x-jwtauth-roles=Editor,User x-jwtauth-sub=$ed_id" \
+    "  and nothing else: one value each, no underscore variant"
+n1=$(reached)
+AUTH=$uma api GET /app/spoof '' -H "X-Jwtauth-Roles: Admin" -H "X-Jwtauth-Sub: $ed_id"
+is "$STATUS" 403 "app, a User claiming X-Jwtauth-Roles: Admin: still 403"
+anon api GET /app/spoof '' -H "X-Jwtauth-Sub: $ed_id" -H "X-Jwtauth-Roles: Admin"
+is "$STATUS" 401 "app, no token but identity headers: 401"
+is "$(reached)" "$n1" "  neither reached the app"
+
+# ---- PHP-FPM -----------------------------------------------------------------------
+anon api GET /whoami.php
+is "$STATUS:$BODY" '401:{"message":"Unauthorized."}' "PHP, no token: 401 JSON, the script never ran"
+AUTH=not.a.jwt api GET /whoami.php
+is "$STATUS" 401 "PHP, a bad token: 401"
+AUTH=$uma api GET /whoami.php '' -H "X-Jwtauth-Sub: 1" -H "X-Jwtauth-Roles: Admin"
+is "$STATUS" 200 "PHP, any valid token: 200 from the script"
+is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
+    "$uma_id uma@example.com User https://client1.com" "  \$_SERVER has the identity, not the spoofed one"
+is "$(json '.Jwtauth | keys | join(" ")')" \
+    "HTTP_X_JWTAUTH_CLIENT HTTP_X_JWTAUTH_EMAIL HTTP_X_JWTAUTH_ROLES HTTP_X_JWTAUTH_SUB" \
+    "  and no other variable naming jwtauth"
+
+# ---- key rotation --------------------------------------------------------------------
+# Rotate, then let the hand-over pass (set in SQL, as t/key-rotation.t
+# does): the old token keeps passing, a token of the new key passes too.
+k1=$(stack_sql "SELECT KeyId FROM SigningKeys WHERE IsActive = 1")
+"$CTL" keys rotate >/dev/null 2>&1
+ok $? "jwtauthctl keys rotate"
+k2=$(stack_sql "SELECT KeyId FROM SigningKeys WHERE IsActive = 1")
+stack_sql "UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 10 SECOND WHERE KeyId = '$k2';
+    UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL 7 SECOND WHERE KeyId = '$k1'"
+sleep 2         # every cache turns over within key_cache_refresh (1 s)
+api_login ed@example.com Password@123 || bail_out "Ed cannot log in after the rotation"
+ed_new=$TOKEN
+is "$(b64url_decode "$(printf '%s' "$ed_new" | cut -d. -f1)" | jq -r .kid)" "$k2" \
+    "a new login is signed by the new key"
+# Four requests each: both authz workers see both tokens.
+s=
+for t in "$ed" "$ed_new"; do
+	for i in 1 2 3 4; do
+		AUTH=$t api GET /app/after-rotation
+		s="$s$STATUS "
+	done
+done
+is "$s" "200 200 200 200 200 200 200 200 " "after the rotation the old and the new token both pass"
+
+done_testing
