@@ -29,7 +29,7 @@ login(struct http_req *req, void *ctx)
 		goto done;
 
 	rc = session_login(app, in.email.p, in.email.len, in.password.p, in.password.len,
-	    client, client_len, &tokens, &retry_after);
+	    client, client_len, NULL, &tokens, &retry_after);
 	if (rc == SESSION_OK)
 		api_tokens(req, &tokens);
 	else

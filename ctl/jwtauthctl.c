@@ -27,6 +27,7 @@
 #include "account.h"
 #include "app.h"
 #include "cfg.h"
+#include "client.h"
 #include "db.h"
 #include "event.h"
 #include "jwk.h"
@@ -53,6 +54,7 @@
 #define CTL_CLIENT_ID_MAX   100 /* Clients.ClientId VARCHAR(100) */
 #define CTL_CLIENT_NAME_MAX 100 /* Clients.Name VARCHAR(100) */
 #define CTL_CLIENT_URL_MAX  500 /* Clients.ClientURL VARCHAR(500) */
+#define CTL_SCOPES_ARGS     32  /* client scopes: SCOPE arguments at most */
 #define CTL_MIGRATION_MAX   999 /* migrations are NNN-name.sql */
 #define CTL_MIGRATION_SIZE  (1024 * 1024)       /* bytes of one migration file */
 
@@ -85,6 +87,8 @@ static int cmd_user_grant(struct app *, int, char **, const struct cmd *);
 static int cmd_user_revoke(struct app *, int, char **, const struct cmd *);
 static int cmd_client_add(struct app *, int, char **, const struct cmd *);
 static int cmd_client_list(struct app *, int, char **, const struct cmd *);
+static int cmd_client_secret(struct app *, int, char **, const struct cmd *);
+static int cmd_client_scopes(struct app *, int, char **, const struct cmd *);
 static int cmd_sessions_revoke(struct app *, int, char **, const struct cmd *);
 static int cmd_purge(struct app *, int, char **, const struct cmd *);
 static int cmd_migrate(struct app *, int, char **, const struct cmd *);
@@ -122,12 +126,24 @@ static const struct cmd cmds[] = {
 	    "Take a role from a user. Access tokens already issued keep their roles\n"
 	    "until they expire; refreshed ones carry the new roles.",
 	    cmd_user_revoke, 2, 2, 1 },
-	{ "client", "add", "CLIENTID NAME URL",
+	{ "client", "add", "CLIENTID NAME URL [--confidential]",
 	    "Register a client application. URL (http:// or https://) becomes the\n"
-	    "audience of the access tokens issued to it.",
+	    "audience of the access tokens issued to it. With --confidential the\n"
+	    "client gets a secret, printed once on standard output: it must then\n"
+	    "authenticate at the OAuth 2.0 endpoints. Without, it is public.",
 	    cmd_client_add, 3, 3, 1 },
+	{ "client", "secret", "CLIENTID",
+	    "Give a client a new secret, printed once on standard output; the old one\n"
+	    "stops working at once. A public client becomes confidential.",
+	    cmd_client_secret, 1, 1, 1 },
+	{ "client", "scopes", "CLIENTID [SCOPE...]",
+	    "Set the scopes a client may ask for at the OAuth 2.0 token endpoint\n"
+	    "(RFC 6749 scope-tokens: printable ASCII without space, quote or\n"
+	    "backslash); none clears the list. Prints the list.",
+	    cmd_client_scopes, 1, 1 + CTL_SCOPES_ARGS, 1 },
 	{ "client", "list", "",
-	    "List the registered clients: client id, name and URL.",
+	    "List the registered clients: client id, name, URL, type (public or\n"
+	    "confidential) and scopes.",
 	    cmd_client_list, 0, 0, 1 },
 	{ "sessions", "revoke", "--user EMAIL",
 	    "Revoke every live refresh token of a user, on every client.",
@@ -747,12 +763,22 @@ check_text(const char *what, const char *s, size_t max, int no_space)
 	return 0;
 }
 
+/* Print a new secret once, for the administrator to hand to the client. */
+static void
+put_secret(const char *client_id, const char *secret)
+{
+	printf("client secret of ");
+	put_field(client_id);
+	printf(" (shown once, keep it safe): %s\n", secret);
+}
+
 static int
 cmd_client_add(struct app *app, int argc, char **argv, const struct cmd *c)
 {
-	struct db_param p[] = { DB_STR(argv[0]), DB_STR(argv[1]), DB_STR(argv[2]) };
 	const char *url = argv[2];
-	int bad = 0;
+	int confidential = argv[3] != NULL;     /* --confidential, set by main */
+	char secret[CLIENT_SECRET_LEN + 1], hash[REFRESH_HASH_HEX + 1];
+	int bad = 0, rc;
 
 	bad |= check_text("CLIENTID", argv[0], CTL_CLIENT_ID_MAX, 1) != 0;
 	bad |= check_text("NAME", argv[1], CTL_CLIENT_NAME_MAX, 0) != 0;
@@ -765,39 +791,142 @@ cmd_client_add(struct app *app, int argc, char **argv, const struct cmd *c)
 	}
 	if (bad)
 		return EXIT_FAIL;
-	switch (db_exec(app->db, "INSERT INTO Clients (ClientId, Name, ClientURL) VALUES (?, ?, ?)",
-	    p, DB_NPARAMS(p), NULL, NULL)) {
-	case DB_OK:
-		printf("added client %s\n", argv[0]);
-		return EXIT_OK;
-	case DB_DUPLICATE:
-		fprintf(stderr, "%s: client %s already exists\n", progname, argv[0]);
+	if (confidential && client_secret_new(secret, hash) != 0) {
+		fprintf(stderr, "%s: cannot make a client secret\n", progname);
 		return EXIT_FAIL;
-	default:
-		return db_failed();
 	}
+	{
+		/* SPEC §9: only the secret's SHA-256 is stored; NULL: a public client. */
+		struct db_param p[] = { DB_STR(argv[0]), DB_STR(argv[1]), DB_STR(argv[2]),
+		    confidential ? DB_STR(hash) : DB_NULLP };
+
+		switch (db_exec(app->db, "INSERT INTO Clients (ClientId, Name, ClientURL, SecretHash) "
+		    "VALUES (?, ?, ?, ?)", p, DB_NPARAMS(p), NULL, NULL)) {
+		case DB_OK:
+			printf("added %s client %s\n", confidential ? "confidential" : "public", argv[0]);
+			if (confidential)
+				put_secret(argv[0], secret);
+			rc = EXIT_OK;
+			break;
+		case DB_DUPLICATE:
+			fprintf(stderr, "%s: client %s already exists\n", progname, argv[0]);
+			rc = EXIT_FAIL;
+			break;
+		default:
+			rc = db_failed();
+			break;
+		}
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
+static int
+cmd_client_secret(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	char secret[CLIENT_SECRET_LEN + 1], hash[REFRESH_HASH_HEX + 1];
+	unsigned long long n = 0;
+	int rc;
+
+	if (client_secret_new(secret, hash) != 0) {
+		fprintf(stderr, "%s: cannot make a client secret\n", progname);
+		return EXIT_FAIL;
+	}
+	struct db_param p[] = { DB_STR(hash), DB_STR(argv[0]) };
+	if (db_exec(app->db, "UPDATE Clients SET SecretHash = ? WHERE ClientId = ?",
+	    p, DB_NPARAMS(p), &n, NULL) != DB_OK) {
+		rc = db_failed();
+	} else if (n == 0) {
+		fprintf(stderr, "%s: no client ", progname);
+		fflush(stdout);
+		for (const char *q = argv[0]; *q != '\0'; q++)
+			fputc((unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q, stderr);
+		fputc('\n', stderr);
+		rc = EXIT_FAIL;
+	} else {
+		put_secret(argv[0], secret);
+		rc = EXIT_OK;
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
+}
+
+static int
+cmd_client_scopes(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	char list[CLIENT_SCOPES_MAX + 1], granted[CLIENT_SCOPES_MAX + 1];
+	size_t used = 0;
+	unsigned long long n = 0;
+	size_t found = 0;
+
+	list[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (!client_scope_token_ok(argv[i], len)) {
+			fprintf(stderr, "%s: a scope is printable ASCII without space, quote or"
+			    " backslash (RFC 6749 section 3.3)\n", progname);
+			return EXIT_FAIL;
+		}
+		if (used + len + 1 > CLIENT_SCOPES_MAX) {
+			fprintf(stderr, "%s: the scopes take more than %d bytes\n", progname,
+			    CLIENT_SCOPES_MAX);
+			return EXIT_FAIL;
+		}
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+		    used > 0 ? " " : "", argv[i]);
+	}
+	/* Each scope once, in the order given: the grant rule itself does that. */
+	if (client_scope_grant(list, used, list, granted, sizeof(granted)) != CLIENT_SCOPE_OK) {
+		fprintf(stderr, "%s: bad scope list\n", progname);
+		return EXIT_FAIL;
+	}
+	{
+		long long id = 0;
+		struct db_param q[] = { DB_STR(argv[0]) };
+		struct db_col col[] = { DB_OUT_INT(&id) };
+
+		if (db_query(app->db, "SELECT Id FROM Clients WHERE ClientId = ?", q, 1,
+		    col, 1, NULL, NULL, &found) != DB_OK)
+			return db_failed();
+	}
+	if (found == 0) {
+		fprintf(stderr, "%s: no such client\n", progname);
+		return EXIT_FAIL;
+	}
+	struct db_param p[] = { DB_STR(granted), DB_STR(argv[0]) };
+	if (db_exec(app->db, "UPDATE Clients SET Scopes = ? WHERE ClientId = ?",
+	    p, DB_NPARAMS(p), &n, NULL) != DB_OK)
+		return db_failed();
+	printf("scopes of ");
+	put_field(argv[0]);
+	printf(": %s\n", granted[0] != '\0' ? granted : "(none)");
+	return EXIT_OK;
 }
 
 struct client_row {
 	char id[CTL_CLIENT_ID_MAX * 4 + 1];
 	char name[CTL_CLIENT_NAME_MAX * 4 + 1];
 	char url[CTL_CLIENT_URL_MAX * 4 + 1];
+	long long confidential;
+	char scopes[CLIENT_SCOPES_MAX + 1];
 };
 
 static int
 client_row(void *arg)
 {
 	struct client_row *r = arg;
-	const char *f[3] = { r->id, r->name, r->url };
+	const char *f[5] = { r->id, r->name, r->url,
+	    r->confidential ? "confidential" : "public", r->scopes };
 
-	put_row(3, f);
+	put_row(5, f);
 	return 0;
 }
 
 static int
 cmd_client_list(struct app *app, int argc, char **argv, const struct cmd *c)
 {
-	static const char *const head[] = { "CLIENTID", "NAME", "URL" };
+	static const char *const head[] = { "CLIENTID", "NAME", "URL", "TYPE", "SCOPES" };
 	struct client_row *r;
 	int rc = EXIT_OK;
 
@@ -809,10 +938,13 @@ cmd_client_list(struct app *app, int argc, char **argv, const struct cmd *c)
 		DB_OUT_STR(r->id, sizeof(r->id)),
 		DB_OUT_STR(r->name, sizeof(r->name)),
 		DB_OUT_STR(r->url, sizeof(r->url)),
+		DB_OUT_INT(&r->confidential),
+		DB_OUT_STR(r->scopes, sizeof(r->scopes)),
 	};
 
-	put_row(3, head);
-	if (db_query(app->db, "SELECT ClientId, Name, ClientURL FROM Clients ORDER BY Id",
+	put_row(5, head);
+	if (db_query(app->db, "SELECT ClientId, Name, ClientURL, SecretHash IS NOT NULL, Scopes "
+	    "FROM Clients ORDER BY Id",
 	    NULL, 0, cols, DB_NPARAMS(cols), client_row, r, NULL) != DB_OK)
 		rc = db_failed();
 	free(r);
@@ -1264,7 +1396,7 @@ main(int argc, char **argv)
 	const struct cmd *c = NULL;
 	const char *conf = NULL;
 	char *optval = NULL;
-	char *pos[5];       /* up to 3 arguments, an option's value, NULL */
+	char *pos[CTL_SCOPES_ARGS + 3];     /* the arguments, an option's value, NULL */
 	char err[CFG_STR_MAX + 256];
 	struct app app;
 	int i = 1, npos = 0, rc, only_pos = 0;
@@ -1352,6 +1484,10 @@ main(int argc, char **argv)
 				r = opt_value(argc, argv, &i, "--user", &optval);
 			else if (c->run == cmd_migrate)
 				r = opt_value(argc, argv, &i, "--dir", &optval);
+			else if (c->run == cmd_client_add && strcmp(argv[i], "--confidential") == 0) {
+				optval = argv[i];
+				r = 1;
+			}
 			if (r == 0)
 				return usage_error(c, "unknown option %s", argv[i]);
 			if (r < 0)
@@ -1366,7 +1502,8 @@ main(int argc, char **argv)
 		return usage_error(c, "missing arguments");
 	if (c->run == cmd_sessions_revoke && optval == NULL)
 		return usage_error(c, "--user EMAIL is required");
-	if (c->run == cmd_keys_rotate || c->run == cmd_sessions_revoke || c->run == cmd_migrate)
+	if (c->run == cmd_keys_rotate || c->run == cmd_sessions_revoke || c->run == cmd_migrate ||
+	    c->run == cmd_client_add)
 		pos[npos++] = optval;
 	pos[npos] = NULL;
 

@@ -23,6 +23,13 @@ misconfigured(struct http_req *req, void *ctx)
 int
 api_main(const char *progname, const struct http_route *routes, size_t nroutes)
 {
+	return api_main_refuse(progname, routes, nroutes, NULL);
+}
+
+int
+api_main_refuse(const char *progname, const struct http_route *routes, size_t nroutes,
+    http_refuse_fn refuse)
+{
 	struct app app;
 	struct http_limits lim = { 0 };
 	struct http_route *broken;
@@ -31,6 +38,7 @@ api_main(const char *progname, const struct http_route *routes, size_t nroutes)
 
 	if (app_open(&app, progname, err, sizeof(err)) == 0) {
 		lim.max_body = app.cfg.max_body_size;
+		lim.refuse = refuse;
 		rc = http_serve(routes, nroutes, &app, &lim);
 		app_close(&app);
 		return rc == 0 ? 0 : 1;

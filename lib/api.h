@@ -28,6 +28,10 @@ struct app;
  */
 int api_main(const char *progname, const struct http_route *routes, size_t nroutes);
 
+/* api_main with the body gate's refusals answered by refuse (http.h). */
+int api_main_refuse(const char *progname, const struct http_route *routes, size_t nroutes,
+    http_refuse_fn refuse);
+
 /*
  * Read Firstname, Lastname, Email and Password (those that which uses) from
  * body into in, recording type errors, then record every failing rule of

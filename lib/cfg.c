@@ -88,7 +88,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "db_read_timeout", CFG_UINT, F(db_read_timeout), 1, 3600, 0 },
 	{ "db_write_timeout", CFG_UINT, F(db_write_timeout), 1, 3600, 0 },
 	{ "issuer", CFG_URL, F(issuer), 0, 0, 0 },
-	{ "access_token_lifetime", CFG_UINT, F(access_token_lifetime), 60, 86400, 0 },
+	{ "access_token_lifetime", CFG_UINT, F(access_token_lifetime), 1, 86400, 0 },
 	{ "refresh_token_lifetime", CFG_UINT, F(refresh_token_lifetime), 300, 31536000, 0 },
 	{ "clock_skew", CFG_UINT, F(clock_skew), 0, 600, 0 },
 	{ "refresh_reuse_interval", CFG_UINT, F(refresh_reuse_interval), 0, 60, 0 },

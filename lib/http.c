@@ -160,10 +160,15 @@ http_parse_uint(const char *s, size_t len, unsigned long long max,
 int
 http_content_type_is_json(const char *ct)
 {
-	static const char json[] = "application/json";
-	const size_t n = sizeof(json) - 1;
+	return http_content_type_is(ct, "application/json");
+}
 
-	if (ct == NULL || strlen(ct) < n || !ascii_ncaseeq(ct, json, n))
+int
+http_content_type_is(const char *ct, const char *mt)
+{
+	const size_t n = strlen(mt);
+
+	if (ct == NULL || strlen(ct) < n || !ascii_ncaseeq(ct, mt, n))
 		return 0;
 	ct += n;
 	/* RFC 9110 §8.3.1: parameters = *( OWS ";" OWS [ parameter ] ). */
@@ -756,9 +761,19 @@ read_body(struct http_req *req, char *buf, size_t want)
 	return got;
 }
 
+/* The gate's refusal, in the program's own error shape (http_limits.refuse). */
+static void
+refuse(struct http_req *req, const struct http_limits *lim, int status, const char *text)
+{
+	if (lim != NULL && lim->refuse != NULL)
+		lim->refuse(req, status, text);
+	else
+		http_message(req, status, text);
+}
+
 /*
- * The JSON body gate (SPEC §2). Return 0 with req->body set, or -1 after
- * answering 415, 413, 400 or 500.
+ * The body gate (SPEC §2; §9 for forms). Return 0 with req->body set, or
+ * -1 after answering 415, 413, 400 or 500.
  */
 static int
 body_gate(struct http_req *req, const struct http_limits *lim)
@@ -768,20 +783,25 @@ body_gate(struct http_req *req, const struct http_limits *lim)
 	char *body;
 	size_t got;
 
-	if (!http_content_type_is_json(req->content_type)) {
-		http_message(req, 415, HTTP_MSG_MEDIA_TYPE);
+	if ((req->route->flags & HTTP_BODY_FORM) != 0) {
+		if (!http_content_type_is(req->content_type, "application/x-www-form-urlencoded")) {
+			refuse(req, lim, 415, HTTP_MSG_MEDIA_TYPE_FORM);
+			return -1;
+		}
+	} else if (!http_content_type_is_json(req->content_type)) {
+		refuse(req, lim, 415, HTTP_MSG_MEDIA_TYPE);
 		return -1;
 	}
 	/* nginx's fastcgi_params send CONTENT_LENGTH "" when there is none. */
 	if (req->content_length != NULL && *req->content_length != '\0') {
 		if (http_parse_uint(req->content_length, strlen(req->content_length),
 		    SIZE_MAX - 1, &clen) != 0) {
-			http_message(req, 400, HTTP_MSG_BAD_LENGTH);
+			refuse(req, lim, 400, HTTP_MSG_BAD_LENGTH);
 			return -1;
 		}
 		if (clen > max) {
 			/* Answer before reading: the body is never buffered. */
-			http_message(req, 413, HTTP_MSG_TOO_LARGE);
+			refuse(req, lim, 413, HTTP_MSG_TOO_LARGE);
 			return -1;
 		}
 	}
@@ -795,7 +815,7 @@ body_gate(struct http_req *req, const struct http_limits *lim)
 	body[got] = '\0';
 	if (got < clen) {
 		log_warn("body: %zu of %llu bytes", got, clen);
-		http_message(req, 400, HTTP_MSG_INCOMPLETE);
+		refuse(req, lim, 400, HTTP_MSG_INCOMPLETE);
 		return -1;
 	}
 	req->body = body;
@@ -848,7 +868,7 @@ http_dispatch(struct http_req *req, const struct http_route *routes,
 		http_internal_error(req);
 		goto done;
 	}
-	if ((r->flags & HTTP_BODY_JSON) != 0 && body_gate(req, lim) != 0)
+	if ((r->flags & (HTTP_BODY_JSON | HTTP_BODY_FORM)) != 0 && body_gate(req, lim) != 0)
 		goto done;
 	r->handler(req, ctx);
 	if (req->status == 0) {

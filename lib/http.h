@@ -42,7 +42,9 @@
  *   400 "Invalid Content-Length."; over the limit, 413 before reading a
  *   byte; fewer bytes than announced (the client went away), 400
  *   "The request body is incomplete.".
- * Routes without HTTP_BODY_JSON never read the body.
+ * HTTP_BODY_FORM routes get the same gate with application/x-www-form-urlencoded
+ * in place of application/json (SPEC §9), and req->body set the same way.
+ * Routes without either flag never read the body.
  *
  * Memory: every string of struct http_req is a copy owned by the request
  * and freed by http_req_free, before the next accept; libfcgi frees its own
@@ -64,6 +66,7 @@
 #define HTTP_MSG_NOT_FOUND "Not found."
 #define HTTP_MSG_METHOD "Method not allowed."
 #define HTTP_MSG_MEDIA_TYPE "Unsupported media type: use application/json."
+#define HTTP_MSG_MEDIA_TYPE_FORM "Unsupported media type: use application/x-www-form-urlencoded."
 #define HTTP_MSG_TOO_LARGE "Request body too large."
 #define HTTP_MSG_BAD_LENGTH "Invalid Content-Length."
 #define HTTP_MSG_INCOMPLETE "The request body is incomplete."
@@ -83,6 +86,7 @@ enum http_match {
 
 /* Route flags. */
 #define HTTP_BODY_JSON 0x1              /* apply the JSON body gate and read the body */
+#define HTTP_BODY_FORM 0x2              /* the same gate for application/x-www-form-urlencoded */
 
 struct http_route {
 	const char *method;             /* "GET", "POST", "PUT", "DELETE" */
@@ -92,8 +96,15 @@ struct http_route {
 	http_handler_fn handler;
 };
 
+/*
+ * How a program answers a body the gate refuses (status 415, 413 or 400,
+ * text one of the HTTP_MSG_* above). NULL: http_message, {"message":text}.
+ */
+typedef void (*http_refuse_fn)(struct http_req *req, int status, const char *text);
+
 struct http_limits {
 	size_t max_body;                /* bytes; 0 = HTTP_MAX_BODY_DEFAULT */
+	http_refuse_fn refuse;          /* NULL: {"message":text} */
 };
 
 /* Private to http.c: growing byte buffer. */
@@ -117,7 +128,7 @@ struct http_req {
 	const char *authorization;      /* HTTP_AUTHORIZATION, else REDIRECT_HTTP_AUTHORIZATION, NULL if unset */
 	const char *remote_addr;        /* REMOTE_ADDR, for logs */
 	const char *capture;            /* tail of an HTTP_MATCH_PREFIX route ("42"), "" otherwise */
-	const char *body;               /* HTTP_BODY_JSON routes: NUL-terminated copy of the body; else NULL */
+	const char *body;               /* HTTP_BODY_JSON/FORM routes: NUL-terminated copy of the body; else NULL */
 	size_t body_len;
 	const struct http_route *route; /* the route being served */
 
@@ -256,6 +267,9 @@ int http_parse_uint(const char *s, size_t len, unsigned long long max,
 /* 1 if the Content-Type value is application/json (RFC 9110 §8.3.1: type
  * and subtype case-insensitive, optional parameters after ';'), else 0. */
 int http_content_type_is_json(const char *ct);
+
+/* The same for any media type (mt: "type/subtype", lowercase). */
+int http_content_type_is(const char *ct, const char *mt);
 
 /* 1 if name is an RFC 9110 §5.6.2 token, else 0. */
 int http_header_name_ok(const char *name);

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,6 @@
 #include "throttle.h"
 #include "token.h"
 
-#define CLIENT_URL_MAX (500 * 4 + 1)
 #define FAMILY_HEX 32
 
 void
@@ -32,24 +32,6 @@ session_tokens_clear(struct session_tokens *t)
 	sodium_memzero(t, sizeof(*t));
 }
 
-struct client {
-	long long id;
-	char url[CLIENT_URL_MAX];
-};
-
-/* Client ids compare exactly (the column is utf8mb4_bin). */
-static enum session_rc
-client_find(struct app *app, const char *client_id, size_t len, struct client *c)
-{
-	size_t n = 0;
-	struct db_param p[] = { DB_STRN(client_id, len) };
-	struct db_col col[] = { DB_OUT_INT(&c->id), DB_OUT_STR(c->url, sizeof(c->url)) };
-
-	if (db_query(app->db, "SELECT Id, ClientURL FROM Clients WHERE ClientId = ?",
-	    p, 1, col, DB_NPARAMS(col), NULL, NULL, &n) != DB_OK)
-		return SESSION_UNAVAILABLE;
-	return n == 1 ? SESSION_OK : SESSION_BAD_CLIENT;
-}
 
 static enum session_rc
 from_keys(enum keys_rc krc)
@@ -57,14 +39,20 @@ from_keys(enum keys_rc krc)
 	return krc == KEYS_NONE ? SESSION_NO_KEY : SESSION_UNAVAILABLE;
 }
 
-/* Sign the access token and draw a new refresh token (before any write). */
+/*
+ * Sign the access token (for client_id, with scope) and draw a new
+ * refresh token (before any write).
+ */
 static enum session_rc
 tokens_make(struct app *app, const struct account_user *u, const char *aud,
-    struct session_tokens *out)
+    const char *client_id, const char *scope, struct session_tokens *out)
 {
 	enum keys_rc krc;
 
-	out->access = token_issue(app, u, aud, &krc);
+	if (scope != NULL && strlen(scope) >= sizeof(out->scope))
+		return SESSION_UNAVAILABLE;
+	snprintf(out->scope, sizeof(out->scope), "%s", scope != NULL ? scope : "");
+	out->access = token_issue(app, u, aud, client_id, out->scope, &krc);
 	if (out->access == NULL)
 		return from_keys(krc);
 	if (refresh_generate(out->refresh) != 0) {
@@ -89,8 +77,8 @@ login_event(const char *name, const char *email, size_t email_len,
 }
 
 static const char sql_insert_token[] =
-    "INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt) "
-    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)";
+    "INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt, Scope) "
+    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, NULLIF(?, ''))";
 
 /* ------------------------------------------------------------------ */
 /* Login                                                               */
@@ -99,7 +87,7 @@ static const char sql_insert_token[] =
 enum session_rc
 session_login(struct app *app, const char *email, size_t email_len,
     const char *pw, size_t pw_len, const char *client_id, size_t client_len,
-    struct session_tokens *out, long long *retry_after)
+    const char *scope, struct session_tokens *out, long long *retry_after)
 {
 	struct account_user *u = NULL;
 	struct client c;
@@ -112,11 +100,15 @@ session_login(struct app *app, const char *email, size_t email_len,
 
 	memset(out, 0, sizeof(*out));
 	*retry_after = 0;
-	if ((rc = client_find(app, client_id, client_len, &c)) != SESSION_OK) {
-		if (rc == SESSION_BAD_CLIENT)
-			login_event("login_failure", email, email_len, client_id, client_len,
-			    "reason", "unknown_client");
-		return rc;
+	switch (client_find(app->db, client_id, client_len, &c)) {
+	case CLIENT_OK:
+		break;
+	case CLIENT_UNKNOWN:
+		login_event("login_failure", email, email_len, client_id, client_len,
+		    "reason", "unknown_client");
+		return SESSION_BAD_CLIENT;
+	default:
+		return SESSION_UNAVAILABLE;
 	}
 
 	switch (throttle_attempt(app->db, email, email_len, app->cfg.login_max_failures,
@@ -165,7 +157,7 @@ session_login(struct app *app, const char *email, size_t email_len,
 	    account_rehash(app->db, u->id, u->password, pw, pw_len, &app->cost) != ACCOUNT_OK)
 		log_warn("could not re-hash the password of user %lld", u->id);
 
-	if ((rc = tokens_make(app, u, c.url, out)) != SESSION_OK)
+	if ((rc = tokens_make(app, u, c.url, c.client_id, scope, out)) != SESSION_OK)
 		goto done;
 	randombytes_buf(fam, sizeof(fam));
 	sodium_bin2hex(family, sizeof(family), fam, sizeof(fam));
@@ -175,7 +167,7 @@ session_login(struct app *app, const char *email, size_t email_len,
 	}
 	{
 		struct db_param p[] = { DB_STR(hash), DB_INT(u->id), DB_INT(c.id),
-		    DB_STR(family), DB_INT(app->cfg.refresh_token_lifetime) };
+		    DB_STR(family), DB_INT(app->cfg.refresh_token_lifetime), DB_STR(out->scope) };
 
 		if (db_exec(app->db, sql_insert_token, p, DB_NPARAMS(p), NULL, NULL) != DB_OK)
 			rc = SESSION_UNAVAILABLE;
@@ -198,8 +190,10 @@ done:
 struct stored_token {
 	long long id, user_id, client_id, revoked, expired, replaced_null, just_revoked;
 	char family[FAMILY_HEX + 1];
-	char client_name[100 * 4 + 1];
-	char url[CLIENT_URL_MAX];
+	char client_name[CLIENT_ID_MAX + 1];
+	char url[CLIENT_URL_MAX + 1];
+	char scope[CLIENT_SCOPES_MAX + 1];              /* the family's, "" for none */
+	char client_scopes[CLIENT_SCOPES_MAX + 1];      /* what the client may ask for now */
 };
 
 static enum session_rc
@@ -216,6 +210,8 @@ token_find(struct app *app, const char *hash, struct stored_token *t)
 		DB_OUT_INT(&t->just_revoked),
 		DB_OUT_STR(t->client_name, sizeof(t->client_name)),
 		DB_OUT_STR(t->url, sizeof(t->url)),
+		DB_OUT_STR(t->scope, sizeof(t->scope)),
+		DB_OUT_STR(t->client_scopes, sizeof(t->client_scopes)),
 	};
 
 	/* SPEC §11: the lookup and reuse check see a rotation committed
@@ -224,7 +220,7 @@ token_find(struct app *app, const char *hash, struct stored_token *t)
 	    "SELECT rt.Id, rt.UserId, rt.ClientId, rt.FamilyId, rt.IsRevoked, "
 	    "rt.ExpiresAt <= UTC_TIMESTAMP(), rt.ReplacedBy, "
 	    "IFNULL(rt.RevokedAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0), "
-	    "c.ClientId, c.ClientURL "
+	    "c.ClientId, c.ClientURL, IFNULL(rt.Scope, ''), c.Scopes "
 	    "FROM RefreshTokens rt JOIN Clients c ON c.Id = rt.ClientId "
 	    "WHERE rt.TokenHash = ?", p, DB_NPARAMS(p), c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
 		return SESSION_UNAVAILABLE;
@@ -254,8 +250,10 @@ rotate_tx(struct db *db, void *arg)
 	struct rotate_tx *r = arg;
 	unsigned long long new_id = 0, n = 0;
 	enum db_rc rc;
+	/* RFC 6749 §6: the new refresh token has the scope of the old one. */
 	struct db_param ins[] = { DB_STR(r->new_hash), DB_INT(r->old->user_id),
-	    DB_INT(r->old->client_id), DB_STR(r->old->family), DB_INT(r->lifetime) };
+	    DB_INT(r->old->client_id), DB_STR(r->old->family), DB_INT(r->lifetime),
+	    DB_STR(r->old->scope) };
 
 	rc = db_exec(db, sql_insert_token, ins, DB_NPARAMS(ins), NULL, &new_id);
 	if (rc != DB_OK)
@@ -279,11 +277,13 @@ rotate_tx(struct db *db, void *arg)
 
 enum session_rc
 session_refresh(struct app *app, const char *token, size_t token_len,
-    const char *client_id, size_t client_len, struct session_tokens *out)
+    const char *client_id, size_t client_len, const char *scope, size_t scope_len,
+    struct session_tokens *out)
 {
 	struct stored_token old;
 	struct account_user *u = NULL;
 	char hash[REFRESH_HASH_HEX + 1], new_hash[REFRESH_HASH_HEX + 1];
+	char asked[CLIENT_SCOPES_MAX + 1], granted[CLIENT_SCOPES_MAX + 1];
 	enum session_rc rc;
 	enum db_rc drc;
 
@@ -320,6 +320,15 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 	}
 	if (old.expired)
 		return SESSION_EXPIRED;
+	/* RFC 6749 §6: no more than the family has; then, like roles, only
+	 * what the client may still ask for now. */
+	if (scope != NULL) {
+		if (client_scope_grant(scope, scope_len, old.scope, asked, sizeof(asked)) !=
+		    CLIENT_SCOPE_OK)
+			return SESSION_BAD_SCOPE;
+	} else
+		memcpy(asked, old.scope, sizeof(asked));
+	client_scope_intersect(asked, old.client_scopes, granted, sizeof(granted));
 
 	/* Roles as they are now (SPEC §3), and the signature, before the
 	 * transaction: the row lock is held only for two short statements. */
@@ -335,7 +344,7 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 		rc = SESSION_UNAVAILABLE;
 		goto done;
 	}
-	if ((rc = tokens_make(app, u, old.url, out)) != SESSION_OK)
+	if ((rc = tokens_make(app, u, old.url, old.client_name, granted, out)) != SESSION_OK)
 		goto done;
 	if (refresh_hash(new_hash, out->refresh, strlen(out->refresh)) != 0) {
 		rc = SESSION_UNAVAILABLE;
@@ -444,4 +453,69 @@ session_revoke_user(struct db *db, long long user_id, unsigned long long *count)
 
 	return db_exec(db, "UPDATE RefreshTokens SET IsRevoked = 1, RevokedAt = UTC_TIMESTAMP() "
 	    "WHERE UserId = ? AND IsRevoked = 0", p, 1, count, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Revocation and introspection (SPEC §9)                              */
+/* ------------------------------------------------------------------ */
+
+enum session_rc
+session_revoke(struct app *app, const char *token, size_t token_len,
+    const char *client_id, size_t client_len)
+{
+	struct stored_token t;
+	char hash[REFRESH_HASH_HEX + 1];
+	enum session_rc rc;
+
+	if (refresh_hash(hash, token, token_len) != 0)
+		return SESSION_INVALID_TOKEN;
+	if ((rc = token_find(app, hash, &t)) != SESSION_OK)
+		return rc;
+	/* RFC 7009 §2.1: only the client it was issued to may revoke it. */
+	if (strlen(t.client_name) != client_len ||
+	    memcmp(t.client_name, client_id, client_len) != 0)
+		return SESSION_INVALID_TOKEN;
+	/* SPEC §9: with its family, as reuse detection does. */
+	if (db_transaction(app->db, family_revoke_tx, t.family) != DB_OK)
+		return SESSION_UNAVAILABLE;
+	return SESSION_OK;
+}
+
+enum session_rc
+session_introspect(struct app *app, const char *token, size_t token_len,
+    const char *client_id, size_t client_len, struct session_token_info *info)
+{
+	char hash[REFRESH_HASH_HEX + 1];
+	char client[CLIENT_ID_MAX + 1];
+	size_t n = 0;
+
+	memset(info, 0, sizeof(*info));
+	if (refresh_hash(hash, token, token_len) != 0)
+		return SESSION_INVALID_TOKEN;
+	{
+		struct db_param p[] = { DB_STR(hash) };
+		struct db_col c[] = {
+			DB_OUT_INT(&info->user_id), DB_OUT_INT(&info->exp), DB_OUT_INT(&info->iat),
+			DB_OUT_STR(info->email, sizeof(info->email)),
+			DB_OUT_STR(info->scope, sizeof(info->scope)),
+			DB_OUT_STR(info->url, sizeof(info->url)),
+			DB_OUT_STR(client, sizeof(client)),
+		};
+
+		/* The session's time zone is UTC (db.c), so UNIX_TIMESTAMP reads
+		 * the UTC DATETIMEs right. */
+		if (db_query(app->db, "SELECT rt.UserId, UNIX_TIMESTAMP(rt.ExpiresAt), "
+		    "UNIX_TIMESTAMP(rt.CreatedAt), u.Email, IFNULL(rt.Scope, ''), c.ClientURL, c.ClientId "
+		    "FROM RefreshTokens rt JOIN Clients c ON c.Id = rt.ClientId "
+		    "JOIN Users u ON u.Id = rt.UserId "
+		    "WHERE rt.TokenHash = ? AND rt.IsRevoked = 0 AND rt.ExpiresAt > UTC_TIMESTAMP()",
+		    p, DB_NPARAMS(p), c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
+			return SESSION_UNAVAILABLE;
+	}
+	/* SPEC §9: another client's refresh token is not live for this one. */
+	if (n != 1 || strlen(client) != client_len || memcmp(client, client_id, client_len) != 0) {
+		memset(info, 0, sizeof(*info));
+		return SESSION_INVALID_TOKEN;
+	}
+	return SESSION_OK;
 }

@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "account.h"
+#include "client.h"
 #include "db.h"
 #include "refresh.h"
 
@@ -34,12 +36,14 @@ enum session_rc {
 	SESSION_REVOKED,            /* 401 revoked (refresh) / 400 already revoked (logout) */
 	SESSION_EXPIRED,            /* 401 Refresh token has expired. */
 	SESSION_NO_KEY,             /* 503 No active signing key available. */
+	SESSION_BAD_SCOPE,          /* 400 invalid_scope (SPEC §9: a refresh asking for more) */
 	SESSION_UNAVAILABLE = -1    /* 503 */
 };
 
 struct session_tokens {
 	char *access;                           /* malloc'd compact JWS */
 	char refresh[REFRESH_TOKEN_LEN + 1];
+	char scope[CLIENT_SCOPES_MAX + 1];      /* granted with the access token, "" for none */
 };
 
 /* Wipe and free the tokens. */
@@ -49,15 +53,49 @@ void session_tokens_clear(struct session_tokens *t);
  * Login with validated input. Unknown user and wrong password take the
  * same time (a dummy Argon2id verification). A legacy or outdated hash is
  * replaced after a success. On SESSION_THROTTLED, *retry_after gets the
- * seconds to wait.
+ * seconds to wait. scope (NULL or "" for none) is granted already
+ * (client_scope_grant); the family keeps it for its refreshes.
  */
 enum session_rc session_login(struct app *app, const char *email, size_t email_len,
     const char *pw, size_t pw_len, const char *client_id, size_t client_len,
-    struct session_tokens *out, long long *retry_after) __attribute__((warn_unused_result));
+    const char *scope, struct session_tokens *out, long long *retry_after)
+	__attribute__((warn_unused_result));
 
-/* Rotate a refresh token issued to client_id. */
+/*
+ * Rotate a refresh token issued to client_id. scope (scope_len bytes) is
+ * what the refresh asks for: NULL for the family's scope, else a subset of
+ * it (RFC 6749 §6; more is SESSION_BAD_SCOPE). The access token gets it,
+ * less any scope the client may no longer ask for; the new refresh token
+ * keeps the family's.
+ */
 enum session_rc session_refresh(struct app *app, const char *token, size_t token_len,
-    const char *client_id, size_t client_len, struct session_tokens *out)
+    const char *client_id, size_t client_len, const char *scope, size_t scope_len,
+    struct session_tokens *out) __attribute__((warn_unused_result));
+
+/*
+ * RFC 7009 (SPEC §9): revoke a refresh token of client_id with its whole
+ * family. SESSION_OK when it is revoked now or was already;
+ * SESSION_INVALID_TOKEN when no such token is the client's.
+ */
+enum session_rc session_revoke(struct app *app, const char *token, size_t token_len,
+    const char *client_id, size_t client_len) __attribute__((warn_unused_result));
+
+/* What RFC 7662 introspection tells of a live refresh token. */
+struct session_token_info {
+	long long user_id;
+	long long exp, iat;                     /* seconds since the epoch */
+	char email[ACCOUNT_EMAIL_MAX];
+	char scope[CLIENT_SCOPES_MAX + 1];      /* "" for none */
+	char url[CLIENT_URL_MAX + 1];           /* the client's URL: the family's audience */
+};
+
+/*
+ * A refresh token of client_id that is live (not revoked, not expired):
+ * SESSION_OK with *info. Anything else, another client's token included:
+ * SESSION_INVALID_TOKEN.
+ */
+enum session_rc session_introspect(struct app *app, const char *token, size_t token_len,
+    const char *client_id, size_t client_len, struct session_token_info *info)
 	__attribute__((warn_unused_result));
 
 /*

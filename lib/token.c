@@ -32,7 +32,7 @@ uuid4(char out[37])
 
 char *
 token_issue(struct app *app, const struct account_user *u, const char *aud,
-    enum keys_rc *krc)
+    const char *client_id, const char *scope, enum keys_rc *krc)
 {
 	EVP_PKEY *priv = NULL;
 	const char *kid = NULL;
@@ -46,26 +46,34 @@ token_issue(struct app *app, const struct account_user *u, const char *aud,
 	if (*krc != KEYS_OK)
 		return NULL;
 
-	snprintf(sub, sizeof(sub), "%lld", u->id);
+	if (u != NULL)
+		snprintf(sub, sizeof(sub), "%lld", u->id);
 	uuid4(jti);
 	if ((claims = json_object_new_object()) == NULL ||
 	    (roles = json_object_new_array()) == NULL)
 		goto fail;
 	/* SPEC §4: roles in a stable order (account.c reads them sorted). */
-	for (size_t i = 0; i < u->nroles; i++)
+	for (size_t i = 0; u != NULL && i < u->nroles; i++)
 		bad |= json_object_array_add(roles, json_object_new_string(u->roles[i]));
 	bad |= json_object_object_add(claims, "iss", json_object_new_string(app->cfg.issuer));
 	bad |= json_object_object_add(claims, "aud", json_object_new_string(aud));
-	bad |= json_object_object_add(claims, "sub", json_object_new_string(sub));
+	/* RFC 9068 §2.2: sub is the client itself when no user is involved. */
+	bad |= json_object_object_add(claims, "sub", json_object_new_string(u != NULL ? sub : client_id));
 	bad |= json_object_object_add(claims, "jti", json_object_new_string(jti));
 	bad |= json_object_object_add(claims, "iat", json_object_new_int64(now));
 	bad |= json_object_object_add(claims, "nbf", json_object_new_int64(now));
 	bad |= json_object_object_add(claims, "exp",
 	    json_object_new_int64(now + (long long)app->cfg.access_token_lifetime));
-	bad |= json_object_object_add(claims, "email", json_object_new_string(u->email));
-	bad |= json_object_object_add(claims, "name", json_object_new_string(u->firstname));
-	bad |= json_object_object_add(claims, "role", roles);
-	roles = NULL;
+	/* RFC 9068 §2.2, §2.2.3 (SPEC §9): on every path. */
+	bad |= json_object_object_add(claims, "client_id", json_object_new_string(client_id));
+	if (scope != NULL && *scope != '\0')
+		bad |= json_object_object_add(claims, "scope", json_object_new_string(scope));
+	if (u != NULL) {
+		bad |= json_object_object_add(claims, "email", json_object_new_string(u->email));
+		bad |= json_object_object_add(claims, "name", json_object_new_string(u->firstname));
+		bad |= json_object_object_add(claims, "role", roles);
+		roles = NULL;
+	}
 	if (bad)
 		goto fail;
 	jws = jwt_sign(priv, kid, claims);
@@ -229,14 +237,7 @@ subject_read(json_object *claims, struct token_subject *s)
 }
 
 enum jwt_rc
-token_verify(struct app *app, const char *token, size_t len, struct token_subject *sub)
-{
-	return token_verify_claims(app, token, len, sub, NULL);
-}
-
-enum jwt_rc
-token_verify_claims(struct app *app, const char *token, size_t len,
-    struct token_subject *sub, json_object **out)
+token_claims(struct app *app, const char *token, size_t len, json_object **claims)
 {
 	struct keys_lookup_arg ka = { .keys = app->keys, .db = app->db };
 	struct jwt_verify_opts o = {
@@ -249,19 +250,38 @@ token_verify_claims(struct app *app, const char *token, size_t len,
 		.aud_arg = app,
 		.cache = app->verified,
 	};
+	enum jwt_rc rc;
+
+	*claims = NULL;
+	rc = jwt_verify(token, len, &o, claims);
+	/* A key or audience we could not look up is the database's fault,
+	 * not the token's: report it as an error (503), not as a 401. */
+	if ((rc == JWT_UNKNOWN_KID && keys_lookup_unavailable(app->keys)) ||
+	    (rc == JWT_BAD_AUDIENCE && app->aud.failed)) {
+		json_object_put(*claims);
+		*claims = NULL;
+		return JWT_ERROR;
+	}
+	return rc;
+}
+
+enum jwt_rc
+token_verify(struct app *app, const char *token, size_t len, struct token_subject *sub)
+{
+	return token_verify_claims(app, token, len, sub, NULL);
+}
+
+enum jwt_rc
+token_verify_claims(struct app *app, const char *token, size_t len,
+    struct token_subject *sub, json_object **out)
+{
 	json_object *claims = NULL;
 	enum jwt_rc rc;
 
 	memset(sub, 0, sizeof(*sub));
 	if (out != NULL)
 		*out = NULL;
-	rc = jwt_verify(token, len, &o, &claims);
-	/* A key or audience we could not look up is the database's fault,
-	 * not the token's: report it as an error (503), not as a 401. */
-	if ((rc == JWT_UNKNOWN_KID && keys_lookup_unavailable(app->keys)) ||
-	    (rc == JWT_BAD_AUDIENCE && app->aud.failed))
-		return JWT_ERROR;
-	if (rc != JWT_OK)
+	if ((rc = token_claims(app, token, len, &claims)) != JWT_OK)
 		return rc;
 	if (subject_read(claims, sub) != 0)
 		rc = JWT_MALFORMED;

@@ -16,11 +16,15 @@ struct app;
 
 /*
  * Sign an access token for u (its current roles) with audience aud (the
- * client's ClientURL). Return a malloc'd compact JWS, or NULL with *krc
- * telling why (KEYS_NONE: no active key; KEYS_UNAVAILABLE otherwise).
+ * client's ClientURL), issued to client_id, with scope when it is not
+ * NULL or empty (RFC 9068 §2.2, §2.2.3). u NULL: a token for the client
+ * itself (client_credentials, SPEC §9): sub is client_id, and no email,
+ * name or role. Return a malloc'd compact JWS, or NULL with *krc telling
+ * why (KEYS_NONE: no active key; KEYS_UNAVAILABLE otherwise).
  */
 char *token_issue(struct app *app, const struct account_user *u, const char *aud,
-    enum keys_rc *krc) __attribute__((warn_unused_result));
+    const char *client_id, const char *scope, enum keys_rc *krc)
+	__attribute__((warn_unused_result));
 
 /* What a verified access token says about its bearer. */
 struct token_subject {
@@ -49,6 +53,14 @@ enum jwt_rc token_verify(struct app *app, const char *token, size_t len,
  */
 enum jwt_rc token_verify_claims(struct app *app, const char *token, size_t len,
     struct token_subject *sub, json_object **claims) __attribute__((warn_unused_result));
+
+/*
+ * The checks of token_verify up to the claims: on JWT_OK *claims is the
+ * payload (json_object_put it; read only), whatever its sub. For
+ * introspection (SPEC §9), which answers for client tokens too.
+ */
+enum jwt_rc token_claims(struct app *app, const char *token, size_t len,
+    json_object **claims) __attribute__((warn_unused_result));
 
 /* 1 if sub holds role (exact, as ASP.NET's IsInRole compares), else 0. */
 int token_has_role(const struct token_subject *sub, const char *role);

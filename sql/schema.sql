@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS Clients (
 	Name       VARCHAR(100) NOT NULL,
 	-- The access token's aud (SPEC §4).
 	ClientURL  VARCHAR(500) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+	-- SPEC §9 (migration 005): hex SHA-256 of the secret of a confidential
+	-- client, NULL for a public one; the scopes it may ask for, space-separated.
+	SecretHash CHAR(64)     CHARACTER SET ascii COLLATE ascii_bin NULL,
+	Scopes     VARCHAR(1000) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
 	PRIMARY KEY (Id),
 	UNIQUE KEY UX_Clients_ClientId (ClientId)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -90,6 +94,8 @@ CREATE TABLE IF NOT EXISTS RefreshTokens (
 	RevokedAt   DATETIME     NULL,
 	-- Id of the token that replaced this one by rotation.
 	ReplacedBy  BIGINT       NULL,
+	-- SPEC §9 (migration 005): the scope granted to the family, NULL for none.
+	Scope       VARCHAR(1000) CHARACTER SET ascii COLLATE ascii_bin NULL,
 	PRIMARY KEY (Id),
 	UNIQUE KEY UX_RefreshTokens_TokenHash (TokenHash),
 	KEY IX_RefreshTokens_UserId (UserId),

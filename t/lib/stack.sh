@@ -187,7 +187,7 @@ stack_mariadb_stop() {
 : "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 : "${SPAWN_FCGI:=$(command -v spawn-fcgi || echo /usr/bin/spawn-fcgi)}"
 : "${MULTIWATCH:=$(command -v multiwatch || echo /usr/bin/multiwatch)}"
-STACK_ALL_PROGRAMS="login refresh-token users products jwks authz"
+STACK_ALL_PROGRAMS="login refresh-token users products jwks authz oauth2"
 
 # A TCP port nobody listens on now (the caller retries if it loses a race).
 stack_free_port() {

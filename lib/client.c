@@ -1,0 +1,343 @@
+/*
+ * client.c: client applications, their authentication and scopes (see
+ * client.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "client.h"
+#include "db.h"
+#include "form.h"
+#include "log.h"
+
+/* Longest Basic credentials we decode: an id and a secret with room to spare. */
+#define CLIENT_BASIC_MAX 4096
+
+enum client_rc
+client_find(struct db *db, const char *client_id, size_t len, struct client *c)
+{
+	size_t n = 0;
+	int secret_null = 0;
+	struct db_param p[] = { DB_STRN(client_id, len) };
+	struct db_col col[] = {
+		DB_OUT_INT(&c->id),
+		DB_OUT_STR(c->client_id, sizeof(c->client_id)),
+		DB_OUT_STR(c->url, sizeof(c->url)),
+		DB_OUT_STR(c->scopes, sizeof(c->scopes)),
+		DB_OUT_STR_N(c->secret_hash, sizeof(c->secret_hash), &secret_null),
+	};
+
+	memset(c, 0, sizeof(*c));
+	if (db_query(db, "SELECT Id, ClientId, ClientURL, Scopes, SecretHash FROM Clients "
+	    "WHERE ClientId = ?", p, 1, col, DB_NPARAMS(col), NULL, NULL, &n) != DB_OK)
+		return CLIENT_UNAVAILABLE;
+	if (n != 1)
+		return CLIENT_UNKNOWN;
+	/* A hash that is not 64 hex digits would let no secret in: public it is not. */
+	c->confidential = !secret_null;
+	return CLIENT_OK;
+}
+
+int
+client_secret_new(char secret[CLIENT_SECRET_LEN + 1], char hash[REFRESH_HASH_HEX + 1])
+{
+	if (refresh_generate(secret) != 0)
+		return -1;
+	if (refresh_hash(hash, secret, strlen(secret)) != 0) {
+		sodium_memzero(secret, CLIENT_SECRET_LEN + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if secret is c's: SHA-256 compared in constant time. */
+static int
+secret_matches(const struct client *c, const char *secret, size_t len)
+{
+	char hash[REFRESH_HASH_HEX + 1];
+	int ok;
+
+	if (refresh_hash(hash, secret, len) != 0)
+		return 0;
+	ok = strlen(c->secret_hash) == REFRESH_HASH_HEX &&
+	    sodium_memcmp(hash, c->secret_hash, REFRESH_HASH_HEX) == 0;
+	sodium_memzero(hash, sizeof(hash));
+	return ok;
+}
+
+static int
+ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* RFC 4648 §4 alphabet, '=' padding at the end only. */
+static int
+base64_ok(const char *s, size_t len)
+{
+	size_t pad = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return 0;
+	while (pad < 2 && s[len - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < len - pad; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		/* STYLE: libsodium 1.0.18 decodes bytes >= 0x80; check first. */
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * RFC 7617 §2 and RFC 6749 §2.3.1: "Basic" 1*SP base64("id:secret"),
+ * both halves form-urlencoded. Return 0 with *id and *secret malloc'd, or
+ * -1 if the value is not that.
+ */
+static int
+basic_parse(const char *authz, char **id, size_t *id_len, char **secret, size_t *secret_len)
+{
+	unsigned char *bin = NULL;
+	const char *p, *b64, *colon;
+	size_t n, binlen = 0;
+	int rc = -1;
+
+	*id = *secret = NULL;
+	*id_len = *secret_len = 0;
+	if (strlen(authz) < 6)
+		return -1;
+	for (size_t i = 0; i < 5; i++)
+		if (ascii_lower((unsigned char)authz[i]) != "basic"[i])
+			return -1;
+	if (authz[5] != ' ')
+		return -1;
+	p = authz + 5;
+	while (*p == ' ')
+		p++;
+	b64 = p;
+	n = strcspn(b64, " \t");
+	/* RFC 9110 §5.5: trailing white space is not part of the value. */
+	if (b64[n + strspn(b64 + n, " \t")] != '\0' || n > CLIENT_BASIC_MAX / 3 * 4 + 4 ||
+	    !base64_ok(b64, n))
+		return -1;
+	if ((bin = malloc(n)) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	/* b64_end NULL: strict, the whole input must decode (STYLE). */
+	if (sodium_base642bin(bin, n, b64, n, NULL, &binlen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		goto out;
+	if ((colon = memchr(bin, ':', binlen)) == NULL)
+		goto out;
+	if (form_decode((const char *)bin, (size_t)(colon - (const char *)bin), CLIENT_ID_MAX,
+	    id, id_len) != FORM_OK)
+		goto out;
+	if (form_decode(colon + 1, binlen - (size_t)(colon + 1 - (const char *)bin),
+	    CLIENT_BASIC_MAX, secret, secret_len) != FORM_OK) {
+		free(*id);
+		*id = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(bin, n);
+	free(bin);
+	return rc;
+}
+
+enum client_auth_rc
+client_authenticate(struct db *db, const char *authorization,
+    const char *form_id, size_t form_id_len, const char *form_secret, size_t form_secret_len,
+    struct client *c, struct client_auth *how)
+{
+	char *hid = NULL, *hsecret = NULL;
+	size_t hid_len = 0, hsecret_len = 0;
+	const char *id, *secret;
+	size_t id_len, secret_len;
+	enum client_auth_rc rc = CLIENT_AUTH_FAILED;
+
+	memset(c, 0, sizeof(*c));
+	how->used_header = authorization != NULL && *authorization != '\0';
+	how->why = "Client authentication failed.";
+	if (how->used_header) {
+		if (basic_parse(authorization, &hid, &hid_len, &hsecret, &hsecret_len) != 0) {
+			how->why = "The Authorization header is not valid Basic client credentials.";
+			return CLIENT_AUTH_FAILED;
+		}
+		/* RFC 6749 §2.3: one authentication method per request. */
+		if (form_secret != NULL) {
+			how->why = "The client authenticated in more than one way.";
+			rc = CLIENT_AUTH_INVALID_REQUEST;
+			goto out;
+		}
+		if (form_id != NULL && (form_id_len != hid_len || memcmp(form_id, hid, hid_len) != 0)) {
+			how->why = "client_id differs from the client of the Authorization header.";
+			rc = CLIENT_AUTH_INVALID_REQUEST;
+			goto out;
+		}
+		id = hid;
+		id_len = hid_len;
+		secret = hsecret;
+		secret_len = hsecret_len;
+	} else {
+		id = form_id;
+		id_len = form_id_len;
+		secret = form_secret;
+		secret_len = form_secret_len;
+	}
+	if (id == NULL || id_len == 0) {
+		how->why = "No client identification: send client_id, or Basic credentials.";
+		goto out;
+	}
+	switch (client_find(db, id, id_len, c)) {
+	case CLIENT_OK:
+		break;
+	case CLIENT_UNKNOWN:
+		/* Hash anyway: an unknown id costs what a wrong secret does. */
+		if (secret != NULL)
+			(void)secret_matches(c, secret, secret_len);
+		goto out;
+	default:
+		rc = CLIENT_AUTH_UNAVAILABLE;
+		goto out;
+	}
+	if (!c->confidential) {
+		/* A secret from a public client means a confused or forged client. */
+		if (secret != NULL && secret_len > 0) {
+			how->why = "This client is public: it has no client secret to send.";
+			goto out;
+		}
+		rc = CLIENT_AUTH_OK;
+		goto out;
+	}
+	if (secret == NULL || secret_len == 0 || !secret_matches(c, secret, secret_len))
+		goto out;
+	rc = CLIENT_AUTH_OK;
+out:
+	if (rc != CLIENT_AUTH_OK && rc != CLIENT_AUTH_UNAVAILABLE)
+		memset(c, 0, sizeof(*c));
+	if (hsecret != NULL) {
+		sodium_memzero(hsecret, hsecret_len);
+		free(hsecret);
+	}
+	free(hid);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scopes (RFC 6749 §3.3)                                              */
+/* ------------------------------------------------------------------ */
+
+int
+client_scope_token_ok(const char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x21 || ch > 0x7e || ch == '"' || ch == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if the token t (n bytes) is one of the space-separated tokens of list. */
+static int
+scope_has(const char *list, const char *t, size_t n)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t k = strcspn(p, " ");
+
+		if (k == n && memcmp(p, t, n) == 0)
+			return 1;
+		p += k;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Append token t (n bytes) to out (used bytes so far), space-separated. */
+static int
+scope_append(char *out, size_t cap, size_t *used, const char *t, size_t n)
+{
+	size_t need = n + (*used > 0 ? 1 : 0);
+
+	if (need >= cap - *used)
+		return -1;
+	if (*used > 0)
+		out[(*used)++] = ' ';
+	memcpy(out + *used, t, n);
+	*used += n;
+	out[*used] = '\0';
+	return 0;
+}
+
+enum client_scope_rc
+client_scope_grant(const char *requested, size_t len, const char *allowed,
+    char *out, size_t cap)
+{
+	size_t i = 0, used = 0;
+
+	if (cap == 0)
+		return CLIENT_SCOPE_MALFORMED;
+	out[0] = '\0';
+	if (requested == NULL || len == 0)
+		return CLIENT_SCOPE_OK;
+	if (len > CLIENT_SCOPES_MAX)
+		return CLIENT_SCOPE_MALFORMED;
+	for (;;) {
+		const char *t = requested + i;
+		const char *sp = memchr(t, ' ', len - i);
+		size_t n = sp != NULL ? (size_t)(sp - t) : len - i;
+
+		/* scope = scope-token *( SP scope-token ): one space, no empty token. */
+		if (!client_scope_token_ok(t, n)) {
+			out[0] = '\0';
+			return CLIENT_SCOPE_MALFORMED;
+		}
+		if (!scope_has(allowed, t, n)) {
+			out[0] = '\0';
+			return CLIENT_SCOPE_NOT_ALLOWED;
+		}
+		if (!scope_has(out, t, n) && scope_append(out, cap, &used, t, n) != 0) {
+			out[0] = '\0';
+			return CLIENT_SCOPE_MALFORMED;
+		}
+		if (sp == NULL)
+			break;
+		i += n + 1;
+	}
+	return CLIENT_SCOPE_OK;
+}
+
+void
+client_scope_intersect(const char *scope, const char *allowed, char *out, size_t cap)
+{
+	const char *p = scope;
+	size_t used = 0;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	while (*p != '\0') {
+		size_t k = strcspn(p, " ");
+
+		if (k > 0 && scope_has(allowed, p, k) && !scope_has(out, p, k))
+			(void)scope_append(out, cap, &used, p, k);
+		p += k;
+		while (*p == ' ')
+			p++;
+	}
+}
