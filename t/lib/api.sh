@@ -11,6 +11,7 @@
 #   problem '{"Field":["msg"]}'     the SPEC §2 validation body with these errors
 #   rep STRING N                    STRING repeated N times
 #   b64url_decode TEXT              base64url (no padding) to bytes
+#   oauth PATH FORM [ID:SECRET]     a form POST (SPEC §9), oauth_error, client_new: see below
 #
 # Tokens and passwords go to curl through a config on stdin, never on its
 # command line, as users of the API should do too.
@@ -114,4 +115,42 @@ b64url_decode() {
 	_s=$(printf '%s' "$1" | tr '_-' '/+')
 	case $(( ${#_s} % 4 )) in 2) _s="$_s==" ;; 3) _s="$_s=" ;; esac
 	printf '%s' "$_s" | base64 -d
+}
+
+# oauth PATH FORM-BODY [ID:SECRET] [curl args...]: POST an
+# application/x-www-form-urlencoded body (SPEC §9), with Basic client
+# credentials when the third argument is not empty (given as they go on
+# the wire: each half already form-urlencoded). Body and credentials reach
+# curl through files, never its command line. -> $STATUS, $BODY, headers.
+oauth() {
+	_path=$1 _form=$2 _basic=${3:-}
+	shift 2
+	[ $# -gt 0 ] && shift
+	printf '%s' "$_form" >"$TAP_TMP/form"
+	{
+		[ -n "$_basic" ] && printf 'header = "Authorization: Basic %s"\n' \
+		    "$(printf '%s' "$_basic" | base64 -w0)"
+		:
+	} >"$TAP_TMP/oauth.conf"
+	STATUS=$(stack_curl -K "$TAP_TMP/oauth.conf" \
+	    -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$TAP_TMP/form" \
+	    -D "$API_HEADERS" -o "$API_BODY" -w '%{http_code}' "$@" "$STACK_URL$_path")
+	BODY=$(cat "$API_BODY")
+}
+
+# oauth_error CODE: the RFC 6749 §5.2 error code of $BODY, or "" if $BODY
+# is not exactly {"error","error_description"} with a printable ASCII
+# description.
+oauth_error() {
+	printf '%s' "$BODY" | jq -r 'if (keys == ["error", "error_description"]) and
+	    (.error_description | test("^[\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e]+$")) then .error else "" end' \
+	    2>/dev/null
+}
+
+# A client made by jwtauthctl: client_new ID URL [--confidential]
+# -> $SECRET (empty for a public client).
+client_new() {
+	"$top_builddir/jwtauthctl" client add "$1" "$1" "$2" ${3:-} >"$TAP_TMP/client.out" ||
+	    return 1
+	SECRET=$(sed -n 's/^client secret of .* (shown once, keep it safe): //p' "$TAP_TMP/client.out")
 }
