@@ -49,6 +49,7 @@ q() {
 # ---- --help everywhere, without a config or a database -------------------
 for cmd in "" "init" "keys" "keys list" "keys rotate" "user" "user add" "user list" \
     "user passwd" "user grant" "user revoke" "client" "client add" "client list" \
+    "client secret" "client scopes" \
     "sessions" "sessions revoke" "purge"; do
 	# shellcheck disable=SC2086
 	out=$(JWTAUTH_CONFIG=/nonexistent "$CTL" $cmd --help 2>/dev/null)
@@ -310,9 +311,58 @@ is "$rc" 1 "client add with a URL over 500 characters fails"
 is "$(q 'SELECT COUNT(*) FROM Clients')" 3 "no client added by the failures"
 run client list
 is "$rc" 0 "client list"
-is "$(printf '%s\n' "$out" | sed -n 1p)" "$(printf 'CLIENTID\tNAME\tURL')" "client list: header"
-is "$(printf '%s\n' "$out" | sed -n 4p)" "$(printf 'Client3\tClient Application 3\thttps://client3.example')" \
-    "client list: the new client"
+is "$(printf '%s\n' "$out" | sed -n 1p)" "$(printf 'CLIENTID\tNAME\tURL\tTYPE\tSCOPES')" "client list: header"
+is "$(printf '%s\n' "$out" | sed -n 4p)" "$(printf 'Client3\tClient Application 3\thttps://client3.example\tpublic\t')" \
+    "client list: the new client, public, no scopes"
+
+# SPEC §9: confidential clients, their secrets, scopes.
+secret_of() {
+	printf '%s\n' "$out" | sed -n 's/^client secret of .* (shown once, keep it safe): //p'
+}
+run client add Svc Service https://svc.example --confidential
+is "$rc" 0 "client add --confidential"
+s1=$(secret_of)
+printf '%s' "$s1" | grep -Eq '^[A-Za-z0-9_-]{43}$'
+ok $? "  prints a secret once: 43 base64url characters (32 bytes)"
+is "$(q "SELECT SecretHash FROM Clients WHERE ClientId = 'Svc'")" \
+    "$(printf '%s' "$s1" | sha256sum | cut -d' ' -f1)" "  stored as its SHA-256 only"
+is "$(q "SELECT COUNT(*) FROM Clients WHERE SecretHash = '$s1' OR Name = '$s1'")" 0 "  never as itself"
+is "$(q "SELECT COUNT(*) FROM Clients WHERE ClientId = 'Client3' AND SecretHash IS NULL")" 1 \
+    "  a client added without --confidential has no secret"
+run client add Svc2 Two https://two.example --confidential
+[ "$(secret_of)" != "$s1" ]
+ok $? "  each secret is new"
+run client secret Svc
+is "$rc" 0 "client secret"
+s2=$(secret_of)
+[ -n "$s2" ] && [ "$s2" != "$s1" ]
+ok $? "  prints a new secret"
+case $(cat "$TAP_TMP/stderr") in *"$s2"*|"") r=1 ;; *) r=0 ;; esac
+ok $r "  and not on stderr, where its security event goes"
+is "$(q "SELECT SecretHash FROM Clients WHERE ClientId = 'Svc'")" \
+    "$(printf '%s' "$s2" | sha256sum | cut -d' ' -f1)" "  which replaces the old one"
+run client secret Client3
+is "$(q "SELECT SecretHash IS NOT NULL FROM Clients WHERE ClientId = 'Client3'")" 1 \
+    "client secret of a public client makes it confidential"
+run client secret NoSuch
+is "$rc" 1 "client secret of an unknown client fails"
+run client scopes Svc read write:all read
+is "$rc:$out" "0:scopes of Svc: read write:all" "client scopes: set, each once"
+is "$(q "SELECT Scopes FROM Clients WHERE ClientId = 'Svc'")" "read write:all" "  stored space-separated"
+run client scopes Svc 'bad"scope'
+is "$rc" 1 "client scopes with a quote fails (RFC 6749 §3.3)"
+run client scopes Svc 'two words'
+is "$rc" 1 "client scopes with a space in a scope fails"
+is "$(q "SELECT Scopes FROM Clients WHERE ClientId = 'Svc'")" "read write:all" "  nothing changed by the failures"
+run client scopes NoSuch read
+is "$rc" 1 "client scopes of an unknown client fails"
+run client list
+is "$(printf '%s\n' "$out" | grep '^Svc	')" "$(printf 'Svc\tService\thttps://svc.example\tconfidential\tread write:all')" \
+    "client list: type and scopes"
+run client scopes Svc
+is "$rc:$(q "SELECT CONCAT('[', Scopes, ']') FROM Clients WHERE ClientId = 'Svc'")" "0:[]" \
+    "client scopes with no scope clears the list"
+q "DELETE FROM Clients WHERE ClientId IN ('Svc', 'Svc2')"
 
 # ---- purge ----------------------------------------------------------------------
 q 'DELETE FROM RefreshTokens'
