@@ -13,7 +13,12 @@
 #
 # Variables read: top_srcdir (default: this file's repository),
 # STACK_DB_PORT (listen on 127.0.0.1:PORT too; default socket only),
-# STACK_CONF_EXTRA (lines appended to jwtauth.conf).
+# STACK_CONF_EXTRA (lines appended to jwtauth.conf), STACK_DB_PORT_VAR and
+# STACK_HTTPS_PORT_VAR (the variable a "port taken" message tells to set).
+#
+# Every start is also a repair: a server or worker pool found dead (a
+# zombie counts as dead), or whose orphans still hold its socket or port,
+# is started again; one that runs is left alone.
 # Variables set: STACK_DIR, STACK_DB_SOCKET, JWTAUTH_CONFIG (exported).
 
 : "${top_srcdir:=$(cd "$(dirname "${STACK_SH:-$0}")/../.." 2>/dev/null && pwd)}"
@@ -25,6 +30,81 @@ stack_die() {
 	echo "stack.sh: $*" >&2
 	return 1
 }
+
+# ---- issue 15: is it running? ------------------------------------------------
+# A SIGKILLed server stays a zombie for up to ~2 s here (PID 1 reaps orphans
+# slowly) and kill -0 succeeds on a zombie (STYLE): a process counts as
+# running when /proc/PID/status is there and not Z (or X), and, when NAME
+# is given, its name is NAME (a PID reused by another program is not ours).
+stack_alive() {
+	[ -n "$1" ] || return 1
+	_st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null || :)
+	case $_st in ''|Z|X) return 1 ;; esac
+	[ -z "${2:-}" ] || [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+# stack_pidfile_alive FILE NAME: FILE holds the PID of a running NAME.
+stack_pidfile_alive() {
+	[ -f "$1" ] && stack_alive "$(cat "$1" 2>/dev/null)" "$2"
+}
+
+# stack_orphans FILE: the running processes whose stderr is FILE. The
+# workers of a SIGKILLed multiwatch, and the workers of a SIGKILLed nginx
+# master, live on as orphans that still hold their socket or port; their
+# stderr (a log file in the stack's folder) says they are ours.
+stack_orphans() {
+	for _fd in $(find /proc/[0-9]*/fd/2 -maxdepth 0 -lname "$1" 2>/dev/null); do
+		_p=${_fd#/proc/}
+		_p=${_p%%/*}
+		if stack_alive "$_p"; then echo "$_p"; fi
+	done
+	return 0
+}
+
+# stack_wait_gone PID... : wait (at most 10 s) until none of them runs.
+stack_wait_gone() {
+	_i=0
+	for _p in "$@"; do
+		while stack_alive "$_p"; do
+			_i=$((_i + 1))
+			[ "$_i" -gt 100 ] && return 1
+			sleep 0.1
+		done
+	done
+	return 0
+}
+
+# stack_port_user PORT: "name (pid N)" of what listens on 127.0.0.1:PORT
+# (or on every address), or "another program" when ss cannot tell; nothing
+# when the port is free.
+stack_port_user() {
+	_l=$(ss -Htlnp "sport = :$1" 2>/dev/null | head -n 1)
+	[ -n "$_l" ] || return 0
+	_who=$(printf '%s\n' "$_l" | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p')
+	echo "${_who:-another program}"
+}
+
+# stack_port_taken PORT VAR [LOG]: is PORT held by another program? If
+# so, say which port, what holds it and what to set instead (VAR: the
+# caller's variable, STACK_DB_PORT_VAR / STACK_HTTPS_PORT_VAR, which
+# ./quickstart sets to MARIADB_PORT / HTTPS_PORT). Orphans of ours (LOG:
+# their stderr) do not count: stack_nginx_start retires them.
+stack_port_taken() {
+	_pids=$(ss -Htlnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
+	[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ] || return 1
+	if [ -n "$_pids" ] && [ -n "${3:-}" ]; then
+		_ours=$(stack_orphans "$3")
+		_foreign=
+		for _p in $_pids; do
+			case " $(echo $_ours) " in *" $_p "*) ;; *) _foreign=1 ;; esac
+		done
+		[ -n "$_foreign" ] || return 1
+	fi
+	_who=$(stack_port_user "$1")
+	stack_die "port $1 is already taken by $_who: set $2 to a free port, e.g. $2=$(stack_free_port)"
+	return 0
+}
+# ---- end issue 15 ------------------------------------------------------------
 
 # Random hex string of $1 bytes, from the kernel's CSPRNG.
 stack_random_hex() {
@@ -78,9 +158,26 @@ stack_mariadb_start() {
 	_net=--skip-networking
 	[ -n "${STACK_DB_PORT:-}" ] && _net="--bind-address=127.0.0.1 --port=$STACK_DB_PORT"
 
-	if [ -f "$_m/mariadbd.pid" ] && kill -0 "$(cat "$_m/mariadbd.pid")" 2>/dev/null; then
-		: # already running (quickstart is idempotent)
+	# issue 15: a server that runs but does not answer yet (starting,
+	# recovering, or dying after a SIGKILL) is waited for: until it
+	# answers, or until it is gone and a new one can start.
+	_i=0
+	while stack_pidfile_alive "$_m/mariadbd.pid" mariadbd && ! stack_mariadb_ping "$_m"; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 300 ]; then
+			stack_die "mariadbd (pid $(cat "$_m/mariadbd.pid")) runs but does not answer within 30 s"
+			return 1
+		fi
+		sleep 0.1
+	done
+	if stack_pidfile_alive "$_m/mariadbd.pid" mariadbd; then
+		: # already running and answering (quickstart is idempotent)
 	else
+		rm -f "$_m/mariadbd.pid"
+		if [ -n "${STACK_DB_PORT:-}" ] &&
+		    stack_port_taken "$STACK_DB_PORT" "${STACK_DB_PORT_VAR:-STACK_DB_PORT}"; then
+			return 1
+		fi
 		# The server settings jwtauth ships (contrib/mariadb/jwtauth.cnf)
 		# and nothing else of the host's: durability stays at its
 		# defaults on purpose (innodb_flush_log_at_trx_commit=1), so
@@ -94,12 +191,19 @@ stack_mariadb_start() {
 		    --max-connections=500 --skip-name-resolve \
 		    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 		    >/dev/null 2>&1 &
+		_dbpid=$!
 		_i=0
 		until stack_mariadb_ping "$_m"; do
 			_i=$((_i + 1))
-			if [ "$_i" -gt 300 ]; then
+			# issue 15: a server that exited (a port taken meanwhile,
+			# a bad datadir) fails now, not after 30 s.
+			if [ "$_i" -gt 300 ] || ! stack_alive "$_dbpid"; then
 				tail -n 20 "$STACK_DIR/log/mariadb.err" >&2
-				stack_die "mariadbd did not start within 30 s"
+				if stack_alive "$_dbpid"; then
+					stack_die "mariadbd did not start within 30 s"
+				else
+					stack_die "mariadbd exited at start (see its log above)"
+				fi
 				return 1
 			fi
 			sleep 0.1
@@ -158,9 +262,10 @@ stack_mariadb_stop() {
 	_m=$(cd "$1" 2>/dev/null && pwd)/mariadb || return 0
 	[ -f "$_m/mariadbd.pid" ] || return 0
 	_pid=$(cat "$_m/mariadbd.pid")
+	stack_alive "$_pid" mariadbd || { rm -f "$_m/mariadbd.pid"; return 0; }
 	kill "$_pid" 2>/dev/null || return 0
 	_i=0
-	while kill -0 "$_pid" 2>/dev/null; do
+	while stack_alive "$_pid"; do
 		_i=$((_i + 1))
 		if [ "$_i" -gt 300 ]; then
 			kill -9 "$_pid" 2>/dev/null || :
@@ -215,9 +320,14 @@ stack_programs_start() {
 		_bin=$top_builddir/cgi-bin/$_prog
 		[ -x "$_bin" ] || { stack_die "$_bin is not built"; return 1; }
 		_pidf=$STACK_DIR/run/$_prog.pid
-		if [ -f "$_pidf" ] && kill -0 "$(cat "$_pidf")" 2>/dev/null; then
+		if stack_pidfile_alive "$_pidf" multiwatch; then
 			continue
 		fi
+		# issue 15: the workers of a SIGKILLed multiwatch still serve
+		# the old socket; the new ones take over the path, then the
+		# old ones finish what they hold (SIGUSR1: libfcgi's graceful
+		# stop) and go.
+		_orphans=$(stack_orphans "$STACK_DIR/log/$_prog.log")
 		rm -f "$STACK_DIR/run/$_prog.sock"
 		# STYLE: spawn-fcgi in fork mode sends the children's stderr to
 		# /dev/null; -n keeps it, so the programs' log lines reach
@@ -226,6 +336,10 @@ stack_programs_start() {
 		    "$MULTIWATCH" -f "${STACK_WORKERS:-2}" -- "$_bin" \
 		    >>"$STACK_DIR/log/$_prog.log" 2>&1 </dev/null &
 		echo $! >"$_pidf"
+		if [ -n "$_orphans" ]; then
+			kill -USR1 $_orphans 2>/dev/null || :
+			_old_workers="${_old_workers:-} $_orphans"
+		fi
 	done
 	for _prog in ${STACK_PROGRAMS:-$STACK_ALL_PROGRAMS}; do
 		_i=0
@@ -235,6 +349,12 @@ stack_programs_start() {
 			sleep 0.05
 		done
 	done
+	if [ -n "${_old_workers:-}" ]; then
+		# shellcheck disable=SC2086
+		stack_wait_gone $_old_workers || kill -9 $_old_workers 2>/dev/null || :
+		_old_workers=
+	fi
+	return 0
 }
 
 stack_programs_stop() {
@@ -244,14 +364,26 @@ stack_programs_stop() {
 		_pid=$(cat "$_pidf")
 		# multiwatch passes SIGTERM on as the graceful signal (SIGUSR1,
 		# which libfcgi handles) and does not restart the workers.
-		kill "$_pid" 2>/dev/null || :
-		_i=0
-		while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 50 ]; do
-			_i=$((_i + 1)); sleep 0.1
-		done
-		kill -9 "$_pid" 2>/dev/null || :
+		if stack_alive "$_pid" multiwatch; then
+			kill "$_pid" 2>/dev/null || :
+			_i=0
+			while stack_alive "$_pid" && [ "$_i" -lt 50 ]; do
+				_i=$((_i + 1)); sleep 0.1
+			done
+			if stack_alive "$_pid"; then kill -9 "$_pid" 2>/dev/null || :; fi
+		fi
 		rm -f "$_pidf"
 	done
+	# issue 15: workers left without their multiwatch (SIGKILLed) too.
+	for _log in "$STACK_DIR"/log/*.log; do
+		case $_log in */nginx-*|*/mariadb*|*/jwtauthctl.log) continue ;; esac
+		_o=$(stack_orphans "$_log")
+		[ -n "$_o" ] || continue
+		# shellcheck disable=SC2086
+		kill $_o 2>/dev/null || :
+		stack_wait_gone $_o || kill -9 $_o 2>/dev/null || :
+	done
+	return 0
 }
 
 stack_nginx_conf() {
@@ -328,8 +460,18 @@ NGINX
 # (most often: the port was taken meanwhile; stack_start then retries).
 stack_nginx_start() {
 	_pidf=$STACK_DIR/run/nginx.pid
-	if [ -f "$_pidf" ] && kill -0 "$(cat "$_pidf")" 2>/dev/null; then
+	if stack_pidfile_alive "$_pidf" nginx; then
 		return 0
+	fi
+	rm -f "$_pidf"
+	# issue 15: the workers of a SIGKILLed master still hold the port;
+	# they stop listening and finish their requests (SIGQUIT), then a
+	# new master can bind it.
+	_o=$(stack_orphans "$STACK_DIR/log/nginx-error.log")
+	if [ -n "$_o" ]; then
+		# shellcheck disable=SC2086
+		kill -QUIT $_o 2>/dev/null || :
+		stack_wait_gone $_o || kill -9 $_o 2>/dev/null || :
 	fi
 	stack_nginx_conf || return 1
 	"$NGINX" -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" \
@@ -341,13 +483,23 @@ stack_nginx_stop() {
 	_pidf=$STACK_DIR/run/nginx.pid
 	[ -f "$_pidf" ] || return 0
 	_pid=$(cat "$_pidf")
-	kill -QUIT "$_pid" 2>/dev/null || :
-	_i=0
-	while kill -0 "$_pid" 2>/dev/null && [ "$_i" -lt 50 ]; do
-		_i=$((_i + 1)); sleep 0.1
-	done
-	kill -9 "$_pid" 2>/dev/null || :
+	if stack_alive "$_pid" nginx; then
+		kill -QUIT "$_pid" 2>/dev/null || :
+		_i=0
+		while stack_alive "$_pid" && [ "$_i" -lt 50 ]; do
+			_i=$((_i + 1)); sleep 0.1
+		done
+		if stack_alive "$_pid"; then kill -9 "$_pid" 2>/dev/null || :; fi
+	fi
 	rm -f "$_pidf"
+	# issue 15: workers of a SIGKILLed master.
+	_o=$(stack_orphans "$STACK_DIR/log/nginx-error.log")
+	if [ -n "$_o" ]; then
+		# shellcheck disable=SC2086
+		kill -QUIT $_o 2>/dev/null || :
+		stack_wait_gone $_o || kill -9 $_o 2>/dev/null || :
+	fi
+	return 0
 }
 
 # curl against the stack: the stack's own CA, no proxy, bounded time.
@@ -366,6 +518,18 @@ stack_start() {
 	fi
 	_port_fixed=${STACK_HTTPS_PORT:-}
 	: "${STACK_HTTPS_PORT:=$(stack_free_port)}"
+	# issue 15: a fixed port held by another program fails at once,
+	# before anything starts.
+	if [ -n "${STACK_DB_PORT:-}" ] &&
+	    ! stack_pidfile_alive "$STACK_DIR/mariadb/mariadbd.pid" mariadbd &&
+	    stack_port_taken "$STACK_DB_PORT" "${STACK_DB_PORT_VAR:-STACK_DB_PORT}"; then
+		return 1
+	fi
+	if [ -n "$_port_fixed" ] && ! stack_pidfile_alive "$STACK_DIR/run/nginx.pid" nginx &&
+	    stack_port_taken "$STACK_HTTPS_PORT" "${STACK_HTTPS_PORT_VAR:-STACK_HTTPS_PORT}" \
+	    "$STACK_DIR/log/nginx-error.log"; then
+		return 1
+	fi
 	_caller_extra=${STACK_CONF_EXTRA:-}
 	STACK_CONF_EXTRA="issuer = https://127.0.0.1:$STACK_HTTPS_PORT
 master_key_file = $STACK_DIR/master.key
