@@ -62,9 +62,10 @@ is "$(json '.Authorization' | cut -c1-7)" "Bearer " "  the Authorization header 
 is "$(reached)" "$((n0 + 1))" "  one request reached the app"
 
 # Spoofed identity headers, sent in every spelling nginx accepts.
-AUTH=$ed api GET /app/spoof '' -H "X-Jwtauth-Sub: 1" -H "X-Jwtauth-Roles: Admin" \
+# (999 and 998 name no user of this test.)
+AUTH=$ed api GET /app/spoof '' -H "X-Jwtauth-Sub: 999" -H "X-Jwtauth-Roles: Admin" \
     -H "x-jwtauth-email: boss@example.com" -H "X-JWTAUTH-CLIENT: evil" \
-    -H "X_Jwtauth_Sub: 1" -H "X-Jwtauth-Sub: 2"
+    -H "X_Jwtauth_Sub: 999" -H "X-Jwtauth-Sub: 998"
 is "$STATUS" 200 "app, Editor sending X-Jwtauth-* of their own: 200"
 is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
     "$ed_id ed@example.com Editor,User Client1" "  the app sees authz's values"
@@ -83,7 +84,8 @@ anon api GET /whoami.php
 is "$STATUS:$BODY" '401:{"message":"Unauthorized."}' "PHP, no token: 401 JSON, the script never ran"
 AUTH=not.a.jwt api GET /whoami.php
 is "$STATUS" 401 "PHP, a bad token: 401"
-AUTH=$uma api GET /whoami.php '' -H "X-Jwtauth-Sub: 1" -H "X-Jwtauth-Roles: Admin"
+AUTH=$uma api GET /whoami.php '' -H "X-Jwtauth-Sub: 999" -H "X-Jwtauth-Roles: Admin" \
+    -H "X-Jwtauth-Email: boss@example.com" -H "X-Jwtauth-Client: evil"
 is "$STATUS" 200 "PHP, any valid token: 200 from the script"
 is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
     "$uma_id uma@example.com User Client1" "  \$_SERVER has the identity, not the spoofed one"
