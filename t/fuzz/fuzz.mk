@@ -18,7 +18,7 @@
 #                                 then in t/fuzz/run/<target>/artifacts/)
 #   make fuzz-clean               remove t/fuzz/bin/ and t/fuzz/run/
 
-fuzz_targets = jwt reqjson cfg b64url bearer http
+fuzz_targets = jwt reqjson cfg b64url bearer http authz
 
 # --- (a) make check -----------------------------------------------------
 fuzz_check_programs = \
@@ -27,7 +27,8 @@ fuzz_check_programs = \
 	t/fuzz/fuzz-cfg \
 	t/fuzz/fuzz-b64url \
 	t/fuzz/fuzz-bearer \
-	t/fuzz/fuzz-http
+	t/fuzz/fuzz-http \
+	t/fuzz/fuzz-authz
 check_PROGRAMS += $(fuzz_check_programs)
 t_fuzz_fuzz_jwt_SOURCES = t/fuzz/fuzz-jwt.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_reqjson_SOURCES = t/fuzz/fuzz-reqjson.c t/fuzz/standalone.c t/fuzz/fuzz.h
@@ -35,6 +36,7 @@ t_fuzz_fuzz_cfg_SOURCES = t/fuzz/fuzz-cfg.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_b64url_SOURCES = t/fuzz/fuzz-b64url.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_bearer_SOURCES = t/fuzz/fuzz-bearer.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_http_SOURCES = t/fuzz/fuzz-http.c t/fuzz/standalone.c t/fuzz/fuzz.h
+t_fuzz_fuzz_authz_SOURCES = t/fuzz/fuzz-authz.c t/fuzz/standalone.c t/fuzz/fuzz.h
 
 TESTS += t/fuzz-corpus.t
 EXTRA_DIST += t/fuzz-corpus.t t/fuzz/corpus t/fuzz/json.dict t/fuzz/cfg.dict \
@@ -57,7 +59,8 @@ fuzz_bins = \
 	t/fuzz/bin/fuzz-cfg \
 	t/fuzz/bin/fuzz-b64url \
 	t/fuzz/bin/fuzz-bearer \
-	t/fuzz/bin/fuzz-http
+	t/fuzz/bin/fuzz-http \
+	t/fuzz/bin/fuzz-authz
 
 fuzz: $(fuzz_bins)
 
@@ -85,6 +88,8 @@ t/fuzz/bin/fuzz-b64url: t/fuzz/fuzz-b64url.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.st
 t/fuzz/bin/fuzz-bearer: t/fuzz/fuzz-bearer.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.stamp
 	$(AM_V_GEN)$(FUZZ_LINK)
 t/fuzz/bin/fuzz-http: t/fuzz/fuzz-http.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.stamp
+	$(AM_V_GEN)$(FUZZ_LINK)
+t/fuzz/bin/fuzz-authz: t/fuzz/fuzz-authz.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.stamp
 	$(AM_V_GEN)$(FUZZ_LINK)
 
 # --- (c) make fuzz-run FUZZ_SECONDS=N -----------------------------------
