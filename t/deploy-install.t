@@ -47,6 +47,8 @@ same "$pkgdatadir/nginx/jwtauth-protect.conf" nginx/jwtauth-protect.conf
 same "$pkgdatadir/jwtauth.conf.sample" doc/jwtauth.conf.sample
 same "$pkgdatadir/apache/htaccess" contrib/apache/htaccess
 same "$pkgdatadir/mariadb/jwtauth.cnf" contrib/mariadb/jwtauth.cnf
+same "$pkgdatadir/fail2ban/filter.d/jwtauth.conf" contrib/fail2ban/filter.d/jwtauth.conf
+same "$pkgdatadir/fail2ban/jail.d/jwtauth.conf" contrib/fail2ban/jail.d/jwtauth.conf
 same "$pkgdatadir/examples/products-client.sh" examples/products-client.sh
 same "$docdir/DEPLOYING.md" contrib/DEPLOYING.md
 same "$mandir/man5/jwtauth.conf.5" doc/jwtauth.conf.5
