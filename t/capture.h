@@ -3,7 +3,7 @@
  * library writes there (t/unit/log.c, t/unit/event.c). capture_start()
  * moves stderr onto the pipe for the rest of the test (TAP stays on
  * stdout); drain() returns everything written since its last call, also
- * left in got / gotlen.
+ * left in cap_got / cap_len.
  */
 #ifndef JWTAUTH_T_CAPTURE_H
 #define JWTAUTH_T_CAPTURE_H
@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 static int cap_fd = -1;
-static char got[8192];
-static size_t gotlen;
+static char cap_got[8192];
+static size_t cap_len;
 
 static int
 capture_start(void)
@@ -37,12 +37,12 @@ drain(void)
 {
 	ssize_t n;
 
-	gotlen = 0;
-	while (gotlen < sizeof(got) - 1 &&
-	    (n = read(cap_fd, got + gotlen, sizeof(got) - 1 - gotlen)) > 0)
-		gotlen += (size_t)n;
-	got[gotlen] = '\0';
-	return got;
+	cap_len = 0;
+	while (cap_len < sizeof(cap_got) - 1 &&
+	    (n = read(cap_fd, cap_got + cap_len, sizeof(cap_got) - 1 - cap_len)) > 0)
+		cap_len += (size_t)n;
+	cap_got[cap_len] = '\0';
+	return cap_got;
 }
 
 static size_t

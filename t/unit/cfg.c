@@ -482,8 +482,6 @@ static void
 test_hosts(void)
 {
 	struct cfg_host h[CFG_HOSTS_MAX];
-	struct cfg c;
-	char err[256];
 	static const char *const bad[] = {
 		"a,", ",a", "a,,b", "a:", "a:0", "a:65536", "a:3306x", "a:-1", "a b",
 		"[::1", "[::1]x", "[::1]:", "[]", "a:1:2", "a]", "a[",

@@ -30,7 +30,7 @@ matches(const char *re)
 
 	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
 		return 0;
-	m = regexec(&r, got, 0, NULL, 0) == 0;
+	m = regexec(&r, cap_got, 0, NULL, 0) == 0;
 	regfree(&r);
 	return m;
 }
@@ -47,23 +47,23 @@ test_format(void)
 	    "reason", "bad_password", (char *)NULL);
 	drain();
 	ok(matches(PREFIX "event=login_failure client_ip=192\\.0\\.2\\.7 user=a@example\\.com"
-	    " client=Client1 reason=bad_password\n$"), "login_failure line: %s", got);
-	is_int((long long)count_newlines(got, gotlen), 1, "one line");
+	    " client=Client1 reason=bad_password\n$"), "login_failure line: %s", cap_got);
+	is_int((long long)count_newlines(cap_got, cap_len), 1, "one line");
 
 	event_log("logout_all", "user_id", event_num(n, 42), "revoked", NULL, (char *)NULL);
 	drain();
 	ok(matches(" event=logout_all client_ip=192\\.0\\.2\\.7 user_id=42 revoked=-\n$"),
-	    "numbers and NULL values: %s", got);
+	    "numbers and NULL values: %s", cap_got);
 
 	event_client(NULL);
 	event_log("login_success", (char *)NULL);
 	drain();
-	ok(matches(" event=login_success client_ip=-\n$"), "no client address: client_ip=-: %s", got);
+	ok(matches(" event=login_success client_ip=-\n$"), "no client address: client_ip=-: %s", cap_got);
 
 	event_client("2001:db8::1");
 	event_log("login_success", (char *)NULL);
 	drain();
-	ok(matches(" client_ip=2001:db8::1\n$"), "IPv6 address bare: %s", got);
+	ok(matches(" client_ip=2001:db8::1\n$"), "IPv6 address bare: %s", cap_got);
 	event_client(NULL);
 }
 
@@ -74,21 +74,21 @@ test_quoting(void)
 	event_log("login_failure", "user", "x client_ip=198.51.100.9", (char *)NULL);
 	drain();
 	ok(matches(" event=login_failure client_ip=192\\.0\\.2\\.7 user=\"x client_ip=198\\.51\\.100\\.9\"\n$"),
-	    "a value that looks like a field is quoted, after the origin: %s", got);
+	    "a value that looks like a field is quoted, after the origin: %s", cap_got);
 
 	event_log("e", "a", "", "b", "say \"hi\"", "c", "back\\slash", (char *)NULL);
 	drain();
 	ok(matches(" a=\"\" b=\"say \\\\\"hi\\\\\"\" c=\"back\\\\\\\\slash\"\n$"),
-	    "empty, quote, backslash: %s", got);
+	    "empty, quote, backslash: %s", cap_got);
 
 	event_log("e", "a", "l1\nl2\r\tz\x01\x7f", (char *)NULL);
 	drain();
-	is_int((long long)count_newlines(got, gotlen), 1, "newline in a value: still one line");
-	ok(matches(" a=\"l1\\\\nl2\\\\r\\\\tz\\\\x01\\\\x7f\"\n$"), "control characters escaped: %s", got);
+	is_int((long long)count_newlines(cap_got, cap_len), 1, "newline in a value: still one line");
+	ok(matches(" a=\"l1\\\\nl2\\\\r\\\\tz\\\\x01\\\\x7f\"\n$"), "control characters escaped: %s", cap_got);
 
 	event_log("e", "a", "caf\xc3\xa9", (char *)NULL);
 	drain();
-	ok(matches(" a=\"caf\xc3\xa9\"\n$"), "UTF-8 kept, quoted: %s", got);
+	ok(matches(" a=\"caf\xc3\xa9\"\n$"), "UTF-8 kept, quoted: %s", cap_got);
 	event_client(NULL);
 }
 
@@ -103,15 +103,15 @@ test_truncation(void)
 	event_log("login_failure", "user", big, "client", "Client1", (char *)NULL);
 	drain();
 	ok(matches(" event=login_failure client_ip=192\\.0\\.2\\.7 truncated=1\n$"),
-	    "a field too long is left out whole, the line says so: %.120s", got);
-	is_int((long long)count_newlines(got, gotlen), 1, "truncated: one line");
+	    "a field too long is left out whole, the line says so: %.120s", cap_got);
+	is_int((long long)count_newlines(cap_got, cap_len), 1, "truncated: one line");
 
 	/* A field that fits after one that did not is left out too: fields keep their order. */
 	big[700] = '\0';
 	event_log("e", "a", big, "b", big, "c", "short", (char *)NULL);
 	drain();
-	ok(strstr(got, " a=xxx") != NULL && strstr(got, " b=") == NULL &&
-	    strstr(got, " c=") == NULL && strstr(got, " truncated=1\n") != NULL,
+	ok(strstr(cap_got, " a=xxx") != NULL && strstr(cap_got, " b=") == NULL &&
+	    strstr(cap_got, " c=") == NULL && strstr(cap_got, " truncated=1\n") != NULL,
 	    "later fields dropped after the first that does not fit");
 	event_client(NULL);
 }
@@ -124,7 +124,7 @@ test_levels_and_actor(void)
 	log_set_level(LOG_LVL_ERROR);
 	event_log("key_rotate", "kid", "abc", (char *)NULL);
 	drain();
-	ok(matches(" event=key_rotate client_ip=- kid=abc\n$"), "written at log level error: %s", got);
+	ok(matches(" event=key_rotate client_ip=- kid=abc\n$"), "written at log level error: %s", cap_got);
 	log_set_level(LOG_LVL_INFO);
 
 	event_actor("jwtauthctl");
@@ -133,8 +133,8 @@ test_levels_and_actor(void)
 	drain();
 	snprintf(want, sizeof(want), " actor=jwtauthctl uid=%ld user=", (long)getuid());
 	ok(matches(" event=role_grant actor=jwtauthctl uid=[0-9]+ user=a@example\\.com role=Admin\n$") &&
-	    strstr(got, want) != NULL && strstr(got, "client_ip") == NULL,
-	    "CLI origin: actor and uid, no client_ip: %s", got);
+	    strstr(cap_got, want) != NULL && strstr(cap_got, "client_ip") == NULL,
+	    "CLI origin: actor and uid, no client_ip: %s", cap_got);
 }
 
 int

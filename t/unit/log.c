@@ -75,7 +75,7 @@ test_filter_and_format(void)
 	log_warn("a");
 	log_warn("b");
 	drain();
-	is_int(count_newlines(got, gotlen), 2, "two events, two lines");
+	is_int(count_newlines(cap_got, cap_len), 2, "two events, two lines");
 
 	log_init(NULL, LOG_LVL_INFO);
 	log_info("kept");
@@ -98,11 +98,11 @@ test_control_chars(void)
 	snprintf(want, sizeof(want),
 	    "jwtauth[%ld] info t-log: test_control_chars: a?b?c?d?[31me?f?g \xc3\xa9\n", pid);
 	is_str(drain(), want, "control characters replaced, UTF-8 kept");
-	is_int(count_newlines(got, gotlen), 1, "a message with newlines is one line");
+	is_int(count_newlines(cap_got, cap_len), 1, "a message with newlines is one line");
 
 	log_info("%s", "forged\njwtauth[1] error login: x: injected");
 	drain();
-	is_int(count_newlines(got, gotlen), 1, "no line injection through the message");
+	is_int(count_newlines(cap_got, cap_len), 1, "no line injection through the message");
 }
 
 static void
@@ -120,34 +120,34 @@ test_long(void)
 	msg[sizeof(msg) - 1] = '\0';
 	log_info("%s", msg);
 	drain();
-	is_int((long long)gotlen, LOG_LINE_MAX, "long message: line cut to %d bytes", LOG_LINE_MAX);
-	is_int(count_newlines(got, gotlen), 1, "long message: one line");
-	ok(gotlen >= 4 && memcmp(got + gotlen - 4, "...\n", 4) == 0, "long message: ends with ...");
-	ok(strncmp(got, head, n) == 0, "long message: header intact");
+	is_int((long long)cap_len, LOG_LINE_MAX, "long message: line cut to %d bytes", LOG_LINE_MAX);
+	is_int(count_newlines(cap_got, cap_len), 1, "long message: one line");
+	ok(cap_len >= 4 && memcmp(cap_got + cap_len - 4, "...\n", 4) == 0, "long message: ends with ...");
+	ok(strncmp(cap_got, head, n) == 0, "long message: header intact");
 
 	/* Exactly the most that fits: whole, no marker. */
 	memset(msg, 'y', LOG_LINE_MAX - 1 - n);
 	msg[LOG_LINE_MAX - 1 - n] = '\0';
 	log_info("%s", msg);
 	drain();
-	is_int((long long)gotlen, LOG_LINE_MAX, "message that just fits: %d bytes", LOG_LINE_MAX);
-	ok(gotlen >= 4 && memcmp(got + gotlen - 4, "yyy\n", 4) == 0, "message that just fits: not marked");
+	is_int((long long)cap_len, LOG_LINE_MAX, "message that just fits: %d bytes", LOG_LINE_MAX);
+	ok(cap_len >= 4 && memcmp(cap_got + cap_len - 4, "yyy\n", 4) == 0, "message that just fits: not marked");
 
 	/* One byte more: cut and marked. */
 	memset(msg, 'z', LOG_LINE_MAX - n);
 	msg[LOG_LINE_MAX - n] = '\0';
 	log_info("%s", msg);
 	drain();
-	is_int((long long)gotlen, LOG_LINE_MAX, "one byte too long: %d bytes", LOG_LINE_MAX);
-	ok(gotlen >= 4 && memcmp(got + gotlen - 4, "...\n", 4) == 0, "one byte too long: marked");
-	is_int(count_newlines(got, gotlen), 1, "one byte too long: one line");
+	is_int((long long)cap_len, LOG_LINE_MAX, "one byte too long: %d bytes", LOG_LINE_MAX);
+	ok(cap_len >= 4 && memcmp(cap_got + cap_len - 4, "...\n", 4) == 0, "one byte too long: marked");
+	is_int(count_newlines(cap_got, cap_len), 1, "one byte too long: one line");
 
 	/* Control characters in a long message are replaced too. */
 	memset(msg, '\n', sizeof(msg) - 1);
 	msg[sizeof(msg) - 1] = '\0';
 	log_info("%s", msg);
 	drain();
-	is_int(count_newlines(got, gotlen), 1, "long message of newlines: one line");
+	is_int(count_newlines(cap_got, cap_len), 1, "long message of newlines: one line");
 }
 
 int
