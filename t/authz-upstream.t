@@ -77,7 +77,14 @@ AUTH=$uma api GET /app/spoof '' -H "X-Jwtauth-Roles: Admin" -H "X-Jwtauth-Sub: $
 is "$STATUS" 403 "app, a User claiming X-Jwtauth-Roles: Admin: still 403"
 anon api GET /app/spoof '' -H "X-Jwtauth-Sub: $ed_id" -H "X-Jwtauth-Roles: Admin"
 is "$STATUS" 401 "app, no token but identity headers: 401"
-is "$(reached)" "$n1" "  neither reached the app"
+AUTH=$ed api GET /app/twice '' -H "Authorization: Bearer garbage"
+is "$STATUS" 400 "app, two Authorization headers (a valid token and garbage): nginx's 400"
+anon api GET /app/twice '' -H "Authorization: Bearer $ed" -H "Authorization: Bearer $ed"
+is "$STATUS" 400 "app, the same valid token twice: 400 too (a header of one value, RFC 9110 §11.6.2)"
+is "$(reached)" "$n1" "  none of these reached the app"
+printf 'header = "Authorization: bearer %s"\n' "$ed" >"$TAP_TMP/lower.conf"
+anon api GET /app/lower '' -K "$TAP_TMP/lower.conf"
+is "$STATUS" 200 "app, the scheme in lower case (bearer): 200, as the API takes it (RFC 6750 §2.1)"
 
 # ---- PHP-FPM -----------------------------------------------------------------------
 anon api GET /whoami.php
