@@ -11,6 +11,8 @@ STACK_CONF_EXTRA="argon2_opslimit = 1
 argon2_memlimit = 8K
 login_max_failures = 3
 refresh_reuse_interval = 0"
+# Quicker than nginx's 10 requests a second on /oauth2/token (t/rate-limit.t).
+RATE_LIMIT=off
 api_stack
 
 claims() {

@@ -1,5 +1,6 @@
 #!/bin/sh
-# nginx's per-address limit on login and refresh (SPEC §8): a quick series
+# nginx's per-address limit on login, refresh and /oauth2/token (SPEC §8,
+# §9): a quick series
 # from one address gets its burst of at least 20 through, then 429 with a
 # JSON body, never nginx's default 503; other paths are not limited; and a
 # stack started with RATE_LIMIT=off has no limit at all.
@@ -13,17 +14,20 @@ api_stack
 N=60
 printf '{"Email":"a@example.com","Password":"Password@123","ClientId":"NoSuchClient"}' >"$TAP_TMP/login"
 printf '{"RefreshToken":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","ClientId":"Client1"}' >"$TAP_TMP/refresh"
+# SPEC §9: /oauth2/token is limited like Login (an unknown client: no Argon2 work).
+printf 'grant_type=client_credentials&client_id=NoSuch' >"$TAP_TMP/token"
 
 # series PATH BODY-FILE: N POSTs on one connection, one line each in
 # $TAP_TMP/series ("<status> <body>"), every header in $TAP_TMP/series.h.
 series() {
+	_ct=${3:-application/json}
 	_k=0
 	: >"$TAP_TMP/series.K"
 	while [ "$_k" -lt "$N" ]; do
 		printf 'url = "%s%s"\n' "$STACK_URL" "$1" >>"$TAP_TMP/series.K"
 		_k=$((_k + 1))
 	done
-	stack_curl -K "$TAP_TMP/series.K" -H 'Content-Type: application/json' \
+	stack_curl -K "$TAP_TMP/series.K" -H "Content-Type: $_ct" \
 	    --data-binary "@$2" -D "$TAP_TMP/series.h" -w '\t%{http_code}\n' |
 	    awk -F '\t' '{ print $2 " " $1 }' >"$TAP_TMP/series"
 }
@@ -63,6 +67,17 @@ ok $? "refresh: later ones get 429 ($limited of $N)"
 is "$(count '^429 {"message":"Too many requests."}$')" "$limited" "refresh: every 429 has the JSON body"
 is "$(count '^5')" 0 "refresh: never a 5xx"
 
+# --- The OAuth 2.0 token endpoint has one too, in RFC 6749's error shape
+series /oauth2/token "$TAP_TMP/token" application/x-www-form-urlencoded
+head -n 20 "$TAP_TMP/series" | grep -v '^401 {"error":"invalid_client",' >/dev/null
+ok $((! $?)) "/oauth2/token: the first 20 pass its own limit"
+limited=$(count '^429 ')
+[ "$limited" -gt 0 ]
+ok $? "/oauth2/token: later ones get 429 ($limited of $N)"
+is "$(count '^429 {"error":"temporarily_unavailable","error_description":"Too many requests."}$')" \
+    "$limited" "/oauth2/token: every 429 is RFC 6749 §5.2 JSON"
+is "$(count '^5')" 0 "/oauth2/token: never a 5xx"
+
 # --- Other paths are not limited
 printf '{}' >"$TAP_TMP/empty"
 series /api/Users/Register "$TAP_TMP/empty"
@@ -77,5 +92,7 @@ series /api/Auth/Login "$TAP_TMP/login"
 is "$(count '^401 {"message":"Invalid client credentials."}$')" "$N" "RATE_LIMIT=off: $N logins, none limited"
 series /api/Auth/RefreshToken "$TAP_TMP/refresh"
 is "$(count '^401 {"message":"Invalid refresh token."}$')" "$N" "RATE_LIMIT=off: $N refreshes, none limited"
+series /oauth2/token "$TAP_TMP/token" application/x-www-form-urlencoded
+is "$(count '^401 {"error":"invalid_client",')" "$N" "RATE_LIMIT=off: $N token requests, none limited"
 
 done_testing
