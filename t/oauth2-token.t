@@ -197,7 +197,12 @@ oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&client_id=Sv
 refused 401 invalid_client "refresh by a confidential client without its secret"
 # Scope: narrower is fine, wider is invalid_scope; the family keeps its own.
 oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&scope=read+admin" "Svc:$svc"
-refused 400 invalid_scope "refresh asking for more scope than granted"
+refused 400 invalid_scope "refresh asking for a scope off the client's list"
+oauth /oauth2/token "$PW&scope=read" "Svc:$svc"
+read_rt=$(json .refresh_token)
+before=$(state)
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$read_rt&scope=read+write" "Svc:$svc"
+refused 400 invalid_scope "refresh asking for more than the family's scope, though on the client's list"
 oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&scope=read" "Svc:$svc"
 is "$STATUS:$(json .scope):$(claims "$(json .access_token)" | jq -r .scope)" "200:read:read" \
     "refresh asking for less: that scope, in the answer and the token"
