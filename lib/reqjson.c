@@ -359,19 +359,28 @@ lex_string(const char *s, size_t len, size_t *i)
 /*
  * Return 1 if every token of s is an RFC 8259 token (structural character,
  * whitespace, string, number, true, false, null), else 0. The structure is
- * left to json-c.
+ * left to json-c. *members gets the number of ':' at nesting depth 1: once
+ * json-c has found the text to be one object, its number of members as
+ * written, duplicates included (json-c keeps only the last of those).
  */
 static int
-lex_ok(const char *s, size_t len)
+lex_ok(const char *s, size_t len, size_t *members)
 {
 	static const char *const lits[] = { "true", "false", "null" };
-	size_t i = 0;
+	size_t i = 0, depth = 0;
 
+	*members = 0;
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
 		size_t j;
 
 		if (is_ws(c) || (c != '\0' && strchr("{}[]:,", c) != NULL)) {
+			if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && depth > 0)
+				depth--;
+			else if (c == ':' && depth == 1)
+				(*members)++;
 			i++;
 			continue;
 		}
@@ -449,13 +458,13 @@ rj_parse(const char *buf, size_t len, json_object **out)
 	json_object *obj = NULL;
 	enum json_tokener_error jerr;
 	enum rj_parse_rc rc = RJ_PARSE_INVALID;
-	size_t end;
+	size_t end, members;
 	int dup;
 
 	*out = NULL;
 	if (buf == NULL || len == 0 || len > INT_MAX - 1)
 		return RJ_PARSE_INVALID;
-	if (!lex_ok(buf, len))
+	if (!lex_ok(buf, len, &members))
 		return RJ_PARSE_INVALID;
 	/* The depth limit keeps 10000 nested '[' from costing anything. */
 	if ((tok = json_tokener_new_ex(RJ_MAX_DEPTH)) == NULL) {
@@ -480,6 +489,15 @@ rj_parse(const char *buf, size_t len, json_object **out)
 			goto fail;
 	if (!json_object_is_type(obj, json_type_object)) {
 		rc = RJ_PARSE_NOT_OBJECT;
+		goto fail;
+	}
+	/*
+	 * Issue 16: {"Email":"a","Email":"b"} would be read as b (json-c keeps
+	 * the last): a name written twice is refused like two names that
+	 * differ only in case, since lookup ignores case.
+	 */
+	if ((size_t)json_object_object_length(obj) != members) {
+		rc = RJ_PARSE_DUPLICATE;
 		goto fail;
 	}
 	if ((dup = case_duplicates(obj)) != 0) {

@@ -145,6 +145,7 @@ bad_json "a JSON array" '[{"Email":"a@example.com"}]' "$NOT_OBJECT"
 bad_json "a JSON string" '"a@example.com"' "$NOT_OBJECT"
 bad_json "a JSON number" '42' "$NOT_OBJECT"
 bad_json "null" 'null' "$NOT_OBJECT"
+bad_json "the same name twice (json-c would keep the last)" '{"Email":"a@example.com","Email":"b@example.com","Password":"Password@123","ClientId":"Client1","Firstname":"A"}' "$DUPLICATE"
 bad_json "names equal but for case" '{"Email":"a@example.com","EMAIL":"b@example.com","Password":"Password@123","ClientId":"Client1","Firstname":"A"}' "$DUPLICATE"
 awk 'BEGIN { for (i = 0; i < 10000; i++) printf "["; for (i = 0; i < 10000; i++) printf "]" }' >"$TAP_TMP/deep"
 json_post "10000 arrays" /api/Auth/Login "$TAP_TMP/deep"
@@ -154,10 +155,11 @@ awk 'BEGIN { printf "{\"Email\":"; for (i = 0; i < 10000; i++) printf "{\"a\":";
 json_post "10000 objects" /api/Users/Register "$TAP_TMP/deep"
 is "$STATUS $BODY" "400 $INVALID" "10000 nested objects in a field: 400"
 
-# A name repeated exactly: the last one counts, as System.Text.Json does.
+# A name repeated exactly is refused (issue 16): System.Text.Json and
+# json-c keep the last one, so {"Email":"a","Email":"b"} logged in as b.
 printf '{"Email":"a@example.com","Password":"Password@123","ClientId":"Client1","ClientId":"NoSuchClient"}' >"$TAP_TMP/req"
 json_post "exact repeat" /api/Auth/Login "$TAP_TMP/req"
-is "$STATUS $BODY" '401 {"message":"Invalid client credentials."}' "a name repeated exactly: the last value counts"
+is "$STATUS $BODY" "400 $DUPLICATE" "a name repeated exactly: 400, not the last value"
 
 # --- Oversized bearer tokens (SPEC §4: at most 8 KiB)
 big=$(head -c 8300 /dev/zero | tr '\0' a)

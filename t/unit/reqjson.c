@@ -56,7 +56,7 @@ static const struct {
 	{ S("{\"a\":99999999999999999999999}"), RJ_PARSE_OK },
 	{ S("{\"a\":-0}"), RJ_PARSE_OK },
 	{ S("{\"a\":0.5E-3}"), RJ_PARSE_OK },
-	{ S("{\"a\":1,\"a\":2}"), RJ_PARSE_OK },                /* exact duplicate: last wins */
+	{ S("{\"a\":1,\"a\":2}"), RJ_PARSE_DUPLICATE },         /* exact duplicate (issue 16) */
 	{ S("{\"a\":{\"b\":1,\"B\":2}}"), RJ_PARSE_OK },        /* nested objects are not checked */
 
 	{ S(""), RJ_PARSE_INVALID },
@@ -126,6 +126,12 @@ static const struct {
 
 	{ S("{\"email\":\"a\",\"Email\":\"b\"}"), RJ_PARSE_DUPLICATE },
 	{ S("{\"EMAIL\":1,\"x\":2,\"email\":3}"), RJ_PARSE_DUPLICATE },
+	/* Issue 16: json-c keeps the last of two equal names; refused instead. */
+	{ S("{\"Email\":\"a\",\"Email\":\"b\"}"), RJ_PARSE_DUPLICATE },
+	{ S("{\"a\":1,\"b\":{\"c\":1,\"d\":[1,{\"e\":2}]},\"a\":3}"), RJ_PARSE_DUPLICATE },
+	{ S("{\"a:\":1,\"a\":2}"), RJ_PARSE_OK },            /* ':' inside a name */
+	{ S("{\"a\":\"x:y\",\"b\":{\"a\":1,\"c\":[{\"a\":2}]}}"), RJ_PARSE_OK },
+	{ S("{\"\\u0045mail\":\"a\",\"Email\":\"b\"}"), RJ_PARSE_DUPLICATE },   /* escaped */
 };
 
 static const struct {
@@ -344,13 +350,12 @@ test_getters(void)
 	rj_errors_free(&errs);
 	json_object_put(o);
 
-	/* Exact duplicates: json-c keeps the last value. */
-	o = parse_ok("{\"Email\":\"first\",\"Email\":\"second\"}");
-	if (ok(o != NULL, "exact duplicate parses")) {
-		is_int(rj_string(o, "email", &str, &len, NULL), RJ_OK, "exact duplicate: string");
-		is_str(str, "second", "exact duplicate: the last value wins");
-		json_object_put(o);
-	}
+	/* Exact duplicates: json-c would keep the last value; refused (issue 16). */
+	o = NULL;
+	is_int(rj_parse("{\"Email\":\"first\",\"Email\":\"second\"}",
+	    strlen("{\"Email\":\"first\",\"Email\":\"second\"}"), &o), RJ_PARSE_DUPLICATE,
+	    "exact duplicate refused");
+	ok(o == NULL, "exact duplicate: no object");
 }
 
 static void
