@@ -22,6 +22,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 
 #include "account.h"
@@ -67,6 +69,17 @@
 
 static const char *progname = "jwtauthctl";
 
+/* PEM passphrase callback that gives none. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
 struct cmd {
 	const char *group;      /* "keys", or NULL for a one-word command */
 	const char *name;
@@ -80,6 +93,8 @@ struct cmd {
 static int cmd_init(struct app *, int, char **, const struct cmd *);
 static int cmd_keys_list(struct app *, int, char **, const struct cmd *);
 static int cmd_keys_rotate(struct app *, int, char **, const struct cmd *);
+static int cmd_keys_bind(struct app *, int, char **, const struct cmd *);
+static int cmd_keys_import(struct app *, int, char **, const struct cmd *);
 static int cmd_user_add(struct app *, int, char **, const struct cmd *);
 static int cmd_user_list(struct app *, int, char **, const struct cmd *);
 static int cmd_user_passwd(struct app *, int, char **, const struct cmd *);
@@ -96,7 +111,8 @@ static int cmd_migrate(struct app *, int, char **, const struct cmd *);
 static const struct cmd cmds[] = {
 	{ NULL, "init", "",
 	    "Create the master key file if it is missing, then the first signing key\n"
-	    "if no key is active. Running it again changes nothing.",
+	    "if no key is active, and bind to the master key every key row it made\n"
+	    "that is not bound yet (see keys bind). Running it again changes nothing.",
 	    cmd_init, 0, 0, 1 },
 	{ "keys", "list", "",
 	    "List the signing keys, newest first: kid, creation time, status (active,\n"
@@ -107,6 +123,19 @@ static const struct cmd cmds[] = {
 	    "verifying for access_token_lifetime + clock_skew. With --if-older-than,\n"
 	    "only when the active key is at least DAYS days old (for cron).",
 	    cmd_keys_rotate, 0, 0, 1 },
+	{ "keys", "bind", "",
+	    "Bind to the master key every signing key row that it made (its sealed\n"
+	    "private key opens, and is the key its KeyId and public key name) and\n"
+	    "that has no binding yet, as after upgrading to schema version 6. Rows\n"
+	    "without a binding are never trusted nor published; rows the master key\n"
+	    "did not make are reported and left so. Exit 1 if there are any.",
+	    cmd_keys_bind, 0, 0, 1 },
+	{ "keys", "import", "FILE",
+	    "Add the RSA private key in the PEM file FILE (unencrypted PKCS #8 or\n"
+	    "PKCS #1) as a retired signing key: sealed and bound like the others, it\n"
+	    "verifies and is published for access_token_lifetime + clock_skew, and\n"
+	    "never signs. For the tokens of a server jwtauth replaces.",
+	    cmd_keys_import, 1, 1, 1 },
 	{ "user", "add", "EMAIL FIRSTNAME [LASTNAME]",
 	    "Add a user with role User. The password is read from standard input\n"
 	    "(one line). The rules of POST /api/Users/Register apply.",
@@ -406,6 +435,29 @@ make_parent(const char *path)
 	return 0;
 }
 
+/*
+ * keys_bind_rows, reported: bound rows on stdout, rows the master key did
+ * not make on stderr. Return 0, 1 if some rows were refused, -1 on a
+ * failure (reported).
+ */
+static int
+bind_rows(struct app *app)
+{
+	unsigned int bound = 0, refused = 0;
+
+	if (keys_bind_rows(app->keys, app->db, &bound, &refused) != 0) {
+		fprintf(stderr, "%s: cannot bind the signing keys to the master key %s (see the"
+		    " message above)\n", progname, app->cfg.master_key_file);
+		return -1;
+	}
+	if (bound > 0)
+		printf("bound %u signing key%s to the master key\n", bound, bound == 1 ? "" : "s");
+	if (refused > 0)
+		fprintf(stderr, "%s: %u signing key row%s not made with this master key: never"
+		    " trusted (see above)\n", progname, refused, refused == 1 ? "" : "s");
+	return refused > 0 ? 1 : 0;
+}
+
 static int
 cmd_init(struct app *app, int argc, char **argv, const struct cmd *c)
 {
@@ -434,6 +486,8 @@ cmd_init(struct app *app, int argc, char **argv, const struct cmd *c)
 	}
 	if (keys_list(app->keys, app->db, count_active, &active) != 0)
 		return db_failed();
+	if (bind_rows(app) < 0)
+		return EXIT_FAIL;
 	if (active == 0) {
 		/* Two inits at once make one key (migration 007, keys_init_active). */
 		if (keys_init_active(app->keys, app->db, &created, kid) != KEYS_OK) {
@@ -476,6 +530,45 @@ cmd_keys_list(struct app *app, int argc, char **argv, const struct cmd *c)
 	put_row(4, head);
 	if (keys_list(app->keys, app->db, keys_row, NULL) != 0)
 		return db_failed();
+	return EXIT_OK;
+}
+
+static int
+cmd_keys_bind(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	int r = bind_rows(app);
+
+	if (r == 0)
+		printf("every signing key is bound to the master key\n");
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int
+cmd_keys_import(struct app *app, int argc, char **argv, const struct cmd *c)
+{
+	char kid[JWK_KID_LEN + 1];
+	EVP_PKEY *priv = NULL;
+	FILE *f;
+
+	if ((f = fopen(argv[0], "r")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", progname, argv[0], strerror(errno));
+		return EXIT_FAIL;
+	}
+	/* An empty passphrase callback: an encrypted key is refused, never prompted for. */
+	priv = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	(void)fclose(f);
+	ERR_clear_error();
+	if (priv == NULL) {
+		fprintf(stderr, "%s: %s holds no unencrypted PEM private key\n", progname, argv[0]);
+		return EXIT_FAIL;
+	}
+	if (keys_import(app->keys, app->db, priv, kid) != KEYS_OK) {
+		EVP_PKEY_free(priv);
+		fprintf(stderr, "%s: import failed (see the message above)\n", progname);
+		return EXIT_FAIL;
+	}
+	EVP_PKEY_free(priv);
+	printf("imported signing key %s (retired: verifies, never signs)\n", kid);
 	return EXIT_OK;
 }
 
@@ -1314,6 +1407,26 @@ cmd_migrate(struct app *app, int argc, char **argv, const struct cmd *c)
 		seen[list[i].version] = 1;
 		printf("applied %.*s\n", (int)(strlen(list[i].name) - 4), list[i].name);
 		applied++;
+	}
+	/*
+	 * Schema version 6 ignores key rows without a binding: bind the ones
+	 * the master key made now, so that verifiers never meet unbound keys
+	 * for longer than this run. Needs the master key file.
+	 */
+	if (seen[6]) {
+		long long unbound = 0;
+		struct db_col bcol[] = { DB_OUT_INT(&unbound) };
+
+		if (db_query(app->db, "SELECT COUNT(*) FROM SigningKeys WHERE Binding IS NULL",
+		    NULL, 0, bcol, 1, NULL, NULL, NULL) != DB_OK) {
+			rc = db_failed();
+			goto out;
+		}
+		if (unbound > 0 && bind_rows(app) != 0) {
+			fprintf(stderr, "%s: signing keys without a binding are not trusted: run"
+			    " jwtauthctl keys bind with the master key\n", progname);
+			goto out;
+		}
 	}
 	for (unsigned int v = 1; v <= CTL_MIGRATION_MAX; v++)
 		if (seen[v])

@@ -48,6 +48,19 @@
 
 #define KEYS_BOX_OVERHEAD (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
 
+/*
+ * Row binding (keys.h): BLAKE2b-256 keyed with a key derived from the
+ * master key (crypto_kdf, subkey KEYS_BIND_SUBKEY in context "jwtkbind").
+ */
+#define KEYS_BIND_LEN    crypto_generichash_BYTES       /* SigningKeys.Binding is VARBINARY(32) */
+#define KEYS_BIND_KEYLEN crypto_generichash_KEYBYTES
+#define KEYS_BIND_SUBKEY 1
+#define KEYS_BIND_CTX    "jwtkbind"                     /* crypto_kdf_CONTEXTBYTES: 8 */
+#define KEYS_BIND_DOMAIN "jwtauth signing key binding v1"
+#define KEYS_UNBOUND_MAX 16             /* unbound kids remembered, to log each once */
+/* Every key is RS256 for now; the alg is bound so that a key can never change it. */
+#define KEYS_ALG_RS256   "RS256"
+
 /* One published public key. */
 struct keys_pub {
 	char kid[KEYS_KID_MAX];
@@ -67,6 +80,11 @@ struct keys {
 
 	/* sodium_malloc'd, PROT_NONE between uses; NULL until first needed. */
 	unsigned char *master;
+	unsigned char *bind;            /* the row-binding key derived from master */
+
+	/* Rows refused for a missing or wrong binding, logged once each. */
+	char unbound[KEYS_UNBOUND_MAX][KEYS_KID_MAX];
+	size_t nunbound;
 
 	/* The active signing key. */
 	enum keys_state state;
@@ -146,6 +164,8 @@ keys_close(struct keys *k)
 		return;
 	if (k->master != NULL)
 		sodium_free(k->master);         /* wipes before unmapping */
+	if (k->bind != NULL)
+		sodium_free(k->bind);
 	EVP_PKEY_free(k->priv);
 	keys_pubs_free(k->pubs, k->npubs);
 	free(k);
@@ -349,6 +369,115 @@ fail:
 }
 
 /* ------------------------------------------------------------------ */
+/* Row binding                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Derive the row-binding key from the master key, once. A process that
+ * had not loaded the master key for itself (a verifier) drops it again at
+ * once and keeps only the derived key, which binds rows but opens no
+ * private key. Return 0 or -1 (logged).
+ */
+static int
+keys_bind_load(struct keys *k)
+{
+	unsigned char *b;
+	int had_master = k->master != NULL, rc = -1;
+
+	if (k->bind != NULL)
+		return 0;
+	if (keys_master_load(k) != 0)
+		return -1;
+	if ((b = sodium_malloc(KEYS_BIND_KEYLEN)) == NULL) {
+		log_err("out of memory");
+		goto out;
+	}
+	if (sodium_mprotect_readonly(k->master) != 0) {
+		log_err("sodium_mprotect_readonly failed");
+		sodium_free(b);
+		goto out;
+	}
+	rc = crypto_kdf_derive_from_key(b, KEYS_BIND_KEYLEN, KEYS_BIND_SUBKEY, KEYS_BIND_CTX,
+	    k->master);
+	if (sodium_mprotect_noaccess(k->master) != 0 || rc != 0 ||
+	    sodium_mprotect_noaccess(b) != 0) {
+		log_err("cannot derive the key-binding key");
+		sodium_free(b);
+		rc = -1;
+		goto out;
+	}
+	k->bind = b;
+out:
+	if (!had_master) {
+		sodium_free(k->master);
+		k->master = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The binding of a key row: BLAKE2b keyed with the binding key over a
+ * domain label, the KeyId, the alg and the DER public key, each of the
+ * first three NUL-terminated so that no two rows share an input. Return 0
+ * or -1 (logged).
+ */
+static int
+keys_bind_mac(struct keys *k, const char *kid, const char *alg, const unsigned char *pub,
+    size_t publen, unsigned char out[KEYS_BIND_LEN])
+{
+	crypto_generichash_state st;
+	int rc;
+
+	if (keys_bind_load(k) != 0)
+		return -1;
+	if (sodium_mprotect_readonly(k->bind) != 0) {
+		log_err("sodium_mprotect_readonly failed");
+		return -1;
+	}
+	rc = crypto_generichash_init(&st, k->bind, KEYS_BIND_KEYLEN, KEYS_BIND_LEN) == 0 &&
+	    crypto_generichash_update(&st, (const unsigned char *)KEYS_BIND_DOMAIN,
+	    sizeof(KEYS_BIND_DOMAIN)) == 0 &&
+	    crypto_generichash_update(&st, (const unsigned char *)kid, strlen(kid) + 1) == 0 &&
+	    crypto_generichash_update(&st, (const unsigned char *)alg, strlen(alg) + 1) == 0 &&
+	    crypto_generichash_update(&st, pub, publen) == 0 &&
+	    crypto_generichash_final(&st, out, KEYS_BIND_LEN) == 0 ? 0 : -1;
+	sodium_memzero(&st, sizeof(st));
+	if (sodium_mprotect_noaccess(k->bind) != 0 || rc != 0) {
+		log_err("cannot compute a key binding");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * 1 if binding (len bytes, 0 for SQL NULL) is the row's binding under our
+ * master key, 0 if not (logged once per kid and process), -1 if the
+ * binding key cannot be had (logged).
+ */
+static int
+keys_bind_check(struct keys *k, const char *kid, const char *alg, const unsigned char *pub,
+    size_t publen, const unsigned char *binding, size_t len)
+{
+	unsigned char want[KEYS_BIND_LEN];
+	int good;
+
+	if (keys_bind_mac(k, kid, alg, pub, publen, want) != 0)
+		return -1;
+	good = len == KEYS_BIND_LEN && sodium_memcmp(want, binding, KEYS_BIND_LEN) == 0;
+	if (good)
+		return 1;
+	for (size_t i = 0; i < k->nunbound; i++)
+		if (strcmp(k->unbound[i], kid) == 0)
+			return 0;
+	log_err("signing key %s is not bound to the master key (%s binding): ignored, never"
+	    " published; if the master key made it, run jwtauthctl keys bind", kid,
+	    len == 0 ? "no" : "a wrong");
+	if (k->nunbound < KEYS_UNBOUND_MAX && strlen(kid) < KEYS_KID_MAX)
+		memcpy(k->unbound[k->nunbound++], kid, strlen(kid) + 1);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Sealed private keys                                                 */
 /* ------------------------------------------------------------------ */
 
@@ -544,9 +673,9 @@ static enum keys_rc
 keys_load_private(struct keys *k, struct db *db, const char *kid)
 {
 	struct db_param params[1];
-	struct db_col cols[1];
-	unsigned char *box = NULL;
-	size_t boxlen = 0, nrows = 0;
+	struct db_col cols[3];
+	unsigned char *box = NULL, pub[KEYS_PUB_MAX], binding[KEYS_BIND_LEN];
+	size_t boxlen = 0, publen = 0, bindlen = 0, nrows = 0;
 	EVP_PKEY *priv;
 	enum keys_rc rc = KEYS_UNAVAILABLE;
 
@@ -558,13 +687,22 @@ keys_load_private(struct keys *k, struct db *db, const char *kid)
 	}
 	params[0] = DB_STR(kid);
 	cols[0] = DB_OUT_BLOB(box, KEYS_PRIV_MAX, &boxlen);
-	if (db_query_latest(db, "SELECT PrivateKey FROM SigningKeys WHERE KeyId = ?",
+	cols[1] = DB_OUT_BLOB(pub, sizeof(pub), &publen);
+	cols[2] = DB_OUT_BLOB(binding, sizeof(binding), &bindlen);
+	if (db_query_latest(db, "SELECT PrivateKey, PublicKey, Binding FROM SigningKeys WHERE KeyId = ?",
 	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), NULL, NULL, &nrows) != DB_OK)
 		goto fail;
 	if (nrows != 1) {
 		log_err("signing key %s vanished while being loaded", kid);
 		goto fail;
 	}
+	/*
+	 * Sign only with a key every verifier trusts: one whose row is bound.
+	 * The sealed key matches the KeyId (keys_unseal), the binding ties the
+	 * KeyId to the published public key.
+	 */
+	if (keys_bind_check(k, kid, KEYS_ALG_RS256, pub, publen, binding, bindlen) != 1)
+		goto fail;
 	if ((priv = keys_unseal(k, kid, box, boxlen)) == NULL)
 		goto fail;
 	EVP_PKEY_free(k->priv);
@@ -625,6 +763,7 @@ out:
 /* ------------------------------------------------------------------ */
 
 struct keys_load {
+	struct keys *keys;
 	struct keys_pub *pubs;
 	size_t n;
 	int failed;
@@ -633,16 +772,40 @@ struct keys_load {
 	char kid[KEYS_KID_MAX];
 	unsigned char der[KEYS_PUB_MAX];
 	size_t derlen;
+	unsigned char binding[KEYS_BIND_LEN];
+	size_t bindlen;
 	long long active;
 	long long remaining;
 };
+
+/*
+ * The public key in der if it is exactly one DER SubjectPublicKeyInfo of
+ * an RSA key whose RFC 7638 thumbprint is kid, else NULL (logged): a row
+ * that does not hold what its KeyId names is skipped, never trusted.
+ */
+static EVP_PKEY *
+keys_pub_parse(const char *kid, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	char thumb[JWK_KID_LEN + 1];
+	EVP_PKEY *pub;
+
+	if ((pub = d2i_PUBKEY(NULL, &p, (long)len)) == NULL || p != der + len ||
+	    EVP_PKEY_is_a(pub, "RSA") != 1 || jwk_thumbprint(pub, thumb) != 0 ||
+	    strcmp(thumb, kid) != 0) {
+		log_err("signing key %s: public key unreadable or not matching its KeyId; skipped",
+		    kid);
+		EVP_PKEY_free(pub);
+		pub = NULL;
+	}
+	ERR_clear_error();
+	return pub;
+}
 
 static int
 keys_load_row(void *arg)
 {
 	struct keys_load *l = arg;
-	const unsigned char *p = l->der;
-	char thumb[JWK_KID_LEN + 1];
 	EVP_PKEY *pub;
 
 	if (l->n == KEYS_CACHE_MAX) {
@@ -650,15 +813,20 @@ keys_load_row(void *arg)
 		    KEYS_CACHE_MAX);
 		return 1;
 	}
-	/* A row that does not hold what its KeyId names is skipped, never trusted. */
-	if ((pub = d2i_PUBKEY(NULL, &p, (long)l->derlen)) == NULL ||
-	    p != l->der + l->derlen || EVP_PKEY_is_a(pub, "RSA") != 1 ||
-	    jwk_thumbprint(pub, thumb) != 0 || strcmp(thumb, l->kid) != 0) {
-		log_err("signing key %s: public key unreadable or not matching its KeyId; skipped",
-		    l->kid);
-		EVP_PKEY_free(pub);
-		ERR_clear_error();
+	if ((pub = keys_pub_parse(l->kid, l->der, l->derlen)) == NULL)
 		return 0;
+	/* Issue 16: a row the master key did not make is never trusted. */
+	switch (keys_bind_check(l->keys, l->kid, KEYS_ALG_RS256, l->der, l->derlen, l->binding,
+	    l->bindlen)) {
+	case 1:
+		break;
+	case 0:
+		EVP_PKEY_free(pub);
+		return 0;
+	default:
+		EVP_PKEY_free(pub);
+		l->failed = 1;
+		return 1;
 	}
 	l->pubs[l->n].pub = pub;
 	memcpy(l->pubs[l->n].kid, l->kid, strlen(l->kid) + 1);
@@ -679,7 +847,7 @@ keys_pubs_refresh(struct keys *k, struct db *db)
 {
 	struct keys_load *l = NULL;
 	struct db_param params[2];
-	struct db_col cols[4];
+	struct db_col cols[5];
 	long long now = keys_now();
 	enum db_rc rc;
 
@@ -695,6 +863,7 @@ keys_pubs_refresh(struct keys *k, struct db *db)
 		log_err("out of memory");
 		goto fail;
 	}
+	l->keys = k;
 	l->now = now;
 	params[0] = DB_INT(k->grace);
 	params[1] = DB_INT(k->grace);
@@ -702,6 +871,7 @@ keys_pubs_refresh(struct keys *k, struct db *db)
 	cols[1] = DB_OUT_BLOB(l->der, sizeof(l->der), &l->derlen);
 	cols[2] = DB_OUT_INT(&l->active);
 	cols[3] = DB_OUT_INT(&l->remaining);
+	cols[4] = DB_OUT_BLOB(l->binding, sizeof(l->binding), &l->bindlen);
 	/*
 	 * SPEC §3: the active key and every key retired less than
 	 * access_token_lifetime + clock_skew ago. The database's clock
@@ -711,13 +881,13 @@ keys_pubs_refresh(struct keys *k, struct db *db)
 	rc = db_query_latest(db,
 	    "SELECT KeyId, PublicKey, IsActive,"
 	    " IF(IsActive = 1, 0,"
-	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), RetiredAt + INTERVAL ? SECOND))"
+	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), RetiredAt + INTERVAL ? SECOND)), Binding"
 	    " FROM SigningKeys"
 	    " WHERE IsActive = 1"
 	    "  OR (RetiredAt IS NOT NULL AND RetiredAt > UTC_TIMESTAMP() - INTERVAL ? SECOND)"
 	    " ORDER BY IsActive DESC, Id DESC",
 	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), keys_load_row, l, NULL);
-	if (rc != DB_OK)
+	if (rc != DB_OK || l->failed)
 		goto fail;
 	keys_pubs_free(k->pubs, k->npubs);
 	k->pubs = l->pubs;
@@ -822,6 +992,7 @@ struct keys_rotate {
 	size_t boxlen;
 	const unsigned char *pub;
 	size_t publen;
+	const unsigned char *binding;   /* KEYS_BIND_LEN bytes */
 	long long max_age;      /* -1: always; else rotate only if the active key is at least this old */
 	int rotated;
 };
@@ -837,7 +1008,7 @@ static enum db_rc
 keys_rotate_tx(struct db *db, void *arg)
 {
 	struct keys_rotate *r = arg;
-	struct db_param upd[2], ins[4];
+	struct db_param upd[2], ins[5];
 	struct db_col cols[1];
 	char now[KEYS_TIME_LEN];
 	long long age = 0;
@@ -878,9 +1049,10 @@ keys_rotate_tx(struct db *db, void *arg)
 	ins[1] = DB_BLOB(r->box, r->boxlen);
 	ins[2] = DB_BLOB(r->pub, r->publen);
 	ins[3] = DB_STR(now);
+	ins[4] = DB_BLOB(r->binding, KEYS_BIND_LEN);
 	rc = db_exec(db,
-	    "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt)"
-	    " VALUES (?, ?, ?, 1, CAST(? AS DATETIME))",
+	    "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt, Binding)"
+	    " VALUES (?, ?, ?, 1, CAST(? AS DATETIME), ?)",
 	    ins, DB_NPARAMS(ins), NULL, NULL);
 	if (rc == DB_DUPLICATE) {
 		/*
@@ -905,7 +1077,7 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 {
 	struct keys_rotate r;
 	EVP_PKEY *pkey = NULL;
-	unsigned char *box = NULL, *pub = NULL;
+	unsigned char *box = NULL, *pub = NULL, binding[KEYS_BIND_LEN];
 	size_t boxlen = 0;
 	char kid[JWK_KID_LEN + 1];
 	int publen;
@@ -932,10 +1104,12 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 		log_err("cannot encode the public key");
 		goto fail;
 	}
-	if (keys_seal(k, pkey, &box, &boxlen) != 0)
+	if (keys_seal(k, pkey, &box, &boxlen) != 0 ||
+	    keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, (size_t)publen, binding) != 0)
 		goto fail;
 
 	r.handover = k->handover;
+	r.binding = binding;
 	r.kid = kid;
 	r.box = box;
 	r.boxlen = boxlen;
@@ -1009,6 +1183,176 @@ keys_rotate_if_older(struct keys *k, struct db *db, unsigned int days, int *rota
 	if (found && age < max_age)
 		return KEYS_OK;
 	return keys_rotate(k, db, 0, max_age, rotated, kid_out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Import and binding of existing rows                                 */
+/* ------------------------------------------------------------------ */
+
+enum keys_rc
+keys_import(struct keys *k, struct db *db, EVP_PKEY *priv, char kid_out[JWK_KID_LEN + 1])
+{
+	unsigned char *box = NULL, *pub = NULL, binding[KEYS_BIND_LEN];
+	struct db_param ins[4];
+	char kid[JWK_KID_LEN + 1];
+	size_t boxlen = 0;
+	int publen = 0;
+	enum keys_rc rc = KEYS_UNAVAILABLE;
+	enum db_rc drc;
+
+	if (EVP_PKEY_is_a(priv, "RSA") != 1 || EVP_PKEY_get_bits(priv) < KEYS_BITS_MIN ||
+	    EVP_PKEY_get_bits(priv) > KEYS_BITS_MAX) {
+		log_err("only RSA keys of %d to %d bits can be imported", KEYS_BITS_MIN,
+		    KEYS_BITS_MAX);
+		return KEYS_UNAVAILABLE;
+	}
+	if (keys_master_load(k) != 0 || jwk_thumbprint(priv, kid) != 0)
+		goto fail;
+	if ((publen = i2d_PUBKEY(priv, &pub)) <= 0 || publen > KEYS_PUB_MAX) {
+		log_err("cannot encode the public key");
+		goto fail;
+	}
+	if (keys_seal(k, priv, &box, &boxlen) != 0 ||
+	    keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, (size_t)publen, binding) != 0)
+		goto fail;
+	ins[0] = DB_STR(kid);
+	ins[1] = DB_BLOB(box, boxlen);
+	ins[2] = DB_BLOB(pub, (size_t)publen);
+	ins[3] = DB_BLOB(binding, sizeof(binding));
+	/* Retired at once: it verifies for the grace and never signs. */
+	drc = db_exec(db,
+	    "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt,"
+	    " RetiredAt, Binding) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)",
+	    ins, DB_NPARAMS(ins), NULL, NULL);
+	if (drc == DB_DUPLICATE) {
+		log_err("a signing key with kid %s already exists", kid);
+		goto fail;
+	}
+	if (drc != DB_OK)
+		goto fail;
+	if (kid_out != NULL)
+		memcpy(kid_out, kid, sizeof(kid));
+	log_info("imported signing key %s, retired: it verifies, never signs", kid);
+	k->pubs_tried = 0;
+	rc = KEYS_OK;
+fail:
+	ERR_clear_error();
+	free(box);
+	OPENSSL_free(pub);
+	return rc;
+}
+
+struct keys_kids {
+	char (*kid)[KEYS_KID_MAX];
+	size_t n, cap;
+	char row[KEYS_KID_MAX];
+	int failed;
+};
+
+static int
+keys_kids_row(void *arg)
+{
+	struct keys_kids *l = arg;
+	char (*grown)[KEYS_KID_MAX];
+
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 16 : l->cap * 2;
+		if ((grown = reallocarray(l->kid, l->cap, sizeof(*l->kid))) == NULL) {
+			log_err("out of memory");
+			l->failed = 1;
+			return 1;
+		}
+		l->kid = grown;
+	}
+	memcpy(l->kid[l->n++], l->row, sizeof(l->row));
+	return 0;
+}
+
+/*
+ * Bind one row if the master key made it: its sealed private key opens
+ * and is the key its KeyId names, and so is its public key. Return 1 if it
+ * was bound now, 0 if it already was, 2 if it is refused (logged), -1 on
+ * a database or master-key failure.
+ */
+static int
+keys_bind_row(struct keys *k, struct db *db, const char *kid)
+{
+	struct db_param sel[1], upd[3];
+	struct db_col cols[3];
+	unsigned char *box = NULL, pub[KEYS_PUB_MAX], have[KEYS_BIND_LEN], want[KEYS_BIND_LEN];
+	size_t boxlen = 0, publen = 0, havelen = 0, nrows = 0;
+	EVP_PKEY *priv = NULL, *pubkey = NULL;
+	int rc = -1;
+
+	if ((box = malloc(KEYS_PRIV_MAX)) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
+	sel[0] = DB_STR(kid);
+	cols[0] = DB_OUT_BLOB(box, KEYS_PRIV_MAX, &boxlen);
+	cols[1] = DB_OUT_BLOB(pub, sizeof(pub), &publen);
+	cols[2] = DB_OUT_BLOB(have, sizeof(have), &havelen);
+	if (db_query(db, "SELECT PrivateKey, PublicKey, Binding FROM SigningKeys WHERE KeyId = ?",
+	    sel, DB_NPARAMS(sel), cols, DB_NPARAMS(cols), NULL, NULL, &nrows) != DB_OK)
+		goto out;
+	rc = 2;
+	if (nrows != 1 || (pubkey = keys_pub_parse(kid, pub, publen)) == NULL ||
+	    (priv = keys_unseal(k, kid, box, boxlen)) == NULL) {
+		log_err("signing key %s was not made with this master key: left unbound", kid);
+		goto out;
+	}
+	rc = -1;
+	if (keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, publen, want) != 0)
+		goto out;
+	if (havelen == KEYS_BIND_LEN && sodium_memcmp(have, want, KEYS_BIND_LEN) == 0) {
+		rc = 0;
+		goto out;
+	}
+	upd[0] = DB_BLOB(want, sizeof(want));
+	upd[1] = DB_STR(kid);
+	upd[2] = DB_BLOB(pub, publen);
+	/* The row as it was read: a concurrent change of its public key is not bound. */
+	if (db_exec(db, "UPDATE SigningKeys SET Binding = ? WHERE KeyId = ? AND PublicKey = ?",
+	    upd, DB_NPARAMS(upd), NULL, NULL) != DB_OK)
+		goto out;
+	log_info("signing key %s bound to the master key", kid);
+	rc = 1;
+out:
+	EVP_PKEY_free(priv);
+	EVP_PKEY_free(pubkey);
+	free(box);
+	return rc;
+}
+
+int
+keys_bind_rows(struct keys *k, struct db *db, unsigned int *bound, unsigned int *refused)
+{
+	struct keys_kids l;
+	struct db_col cols[1];
+	int rc = -1, r;
+
+	*bound = *refused = 0;
+	memset(&l, 0, sizeof(l));
+	if (keys_master_load(k) != 0)
+		return -1;
+	cols[0] = DB_OUT_STR(l.row, sizeof(l.row));
+	if (db_query(db, "SELECT KeyId FROM SigningKeys ORDER BY Id", NULL, 0,
+	    cols, DB_NPARAMS(cols), keys_kids_row, &l, NULL) != DB_OK || l.failed)
+		goto out;
+	for (size_t i = 0; i < l.n; i++) {
+		if ((r = keys_bind_row(k, db, l.kid[i])) < 0)
+			goto out;
+		if (r == 1)
+			(*bound)++;
+		else if (r == 2)
+			(*refused)++;
+	}
+	k->pubs_tried = 0;
+	k->active_recheck = 1;
+	rc = 0;
+out:
+	free(l.kid);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

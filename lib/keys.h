@@ -7,6 +7,22 @@
  * (XSalsa20-Poly1305) under the master key: nonce (24 bytes) || MAC (16) ||
  * ciphertext. The database alone therefore never yields a usable key.
  *
+ * Binding (issue 16): a writer to the database must not be able to add
+ * a key of its own, which verifiers would trust and JWKS would publish.
+ * So every row carries Binding = BLAKE2b-256 (crypto_generichash) keyed
+ * with a key derived from the master key (crypto_kdf, subkey 1, context
+ * "jwtkbind") over KeyId, alg and PublicKey. A row whose Binding is
+ * missing or wrong is ignored, logged once per process, never published,
+ * never used to sign. The dates and IsActive are not bound: a database
+ * writer can change when a genuine key signs or stops verifying (it can
+ * deny service anyway), never make a key the master key did not make
+ * trusted. Verifiers thus read the master key file once, derive the
+ * binding key and drop the master key: they hold a key that can bind rows
+ * but opens no private key. The trade-off: every program needs read
+ * access to the master key file (all of them run as one user in every
+ * deployment shipped), rather than only the signers. keys_bind_rows binds
+ * existing rows after migration 006 (jwtauthctl migrate and keys bind).
+ *
  * Master key file: the 32-byte secretbox key in standard base64 with
  * padding (44 characters), optionally followed by one newline; nothing
  * else. It must be a regular file that neither group nor others can read
@@ -137,6 +153,26 @@ enum keys_rc keys_init_active(struct keys *keys, struct db *db, int *created,
  */
 enum keys_rc keys_rotate_if_older(struct keys *keys, struct db *db, unsigned int days,
     int *rotated, char kid_out[JWK_KID_LEN + 1]) __attribute__((warn_unused_result));
+
+/*
+ * Add an existing private key (RSA, 2048 to 8192 bits), sealed and bound,
+ * as a key retired now: it verifies and is published for the grace
+ * (access_token_lifetime + clock_skew), and never signs. For tokens of a
+ * server being replaced, and for tests. kid_out (may be NULL) gets its
+ * kid. Return KEYS_OK or KEYS_UNAVAILABLE (logged; also when the kid exists).
+ */
+enum keys_rc keys_import(struct keys *keys, struct db *db, EVP_PKEY *priv,
+    char kid_out[JWK_KID_LEN + 1]) __attribute__((warn_unused_result));
+
+/*
+ * Bind every row that the master key made (its sealed private key opens
+ * and is the key its KeyId and PublicKey name) and whose binding is
+ * missing or stale. *bound gets how many were bound now, *refused how many
+ * rows the master key did not make (each logged, left as they are).
+ * Return 0, or -1 on a database or master-key failure (logged).
+ */
+int keys_bind_rows(struct keys *keys, struct db *db, unsigned int *bound, unsigned int *refused)
+	__attribute__((warn_unused_result));
 
 /*
  * Call fn for every row of SigningKeys, newest first, until it returns

@@ -70,6 +70,10 @@ CREATE TABLE IF NOT EXISTS SigningKeys (
 	CreatedAt   DATETIME     NOT NULL DEFAULT UTC_TIMESTAMP(),
 	ExpiresAt   DATETIME     NULL,
 	RetiredAt   DATETIME     NULL,
+	-- BLAKE2b-256 keyed with a key derived from the master key over KeyId,
+	-- alg and PublicKey (lib/keys.h): a row the master key did not make
+	-- is never trusted. NULL until bound (migration 006, jwtauthctl keys bind).
+	Binding     VARBINARY(32)    NULL,
 	-- 1 for the active key, NULL for the others: with the UNIQUE index
 	-- below, at most one key is active (MariaDB has no partial index).
 	ActiveFlag  TINYINT      AS (IF(IsActive = 1, 1, NULL)) PERSISTENT,

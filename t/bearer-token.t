@@ -5,9 +5,8 @@
 # still works afterwards.
 #
 # Tokens with a valid signature but a wrong claim are minted here with a
-# test-only RSA key inserted into SigningKeys as a retired, still
-# published key (KeyId: its RFC 7638 thumbprint, PublicKey: its DER
-# SubjectPublicKeyInfo, as lib/keys.h describes), signed with openssl.
+# test-only RSA key added with `jwtauthctl keys import` as a retired,
+# still published key, signed with openssl.
 # One correct token minted that way is accepted first, so that each
 # refusal below is about the one thing that was changed.
 #
@@ -206,12 +205,13 @@ refused "kid not a string" "$(mint "$TAP_TMP/evil.pem" '{"alg":"RS256","typ":"at
 # ---- a published test key: valid signatures, wrong claims ------------------------
 openssl genrsa -out "$TAP_TMP/test.pem" 2048 2>/dev/null || bail_out "openssl genrsa failed"
 tkid=$(thumbprint "$TAP_TMP/test.pem")
-tpub=$(openssl pkey -in "$TAP_TMP/test.pem" -pubout -outform DER 2>/dev/null | tohex)
-# Retired a minute ago: published (within access_token_lifetime +
-# clock_skew), never chosen to sign. PrivateKey is never read for it.
-stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt, RetiredAt)
-    VALUES ('$tkid', UNHEX('00'), UNHEX('$tpub'), 0, UTC_TIMESTAMP() - INTERVAL 1 HOUR,
-    UTC_TIMESTAMP() - INTERVAL 1 MINUTE)" || bail_out "cannot insert the test key"
+# Imported (sealed and bound to the master key, as a key row must be to
+# be trusted), then retired a minute ago: published (within
+# access_token_lifetime + clock_skew), never chosen to sign.
+"$top_builddir/jwtauthctl" keys import "$TAP_TMP/test.pem" >/dev/null &&
+    stack_sql "UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 1 HOUR,
+    RetiredAt = UTC_TIMESTAMP() - INTERVAL 1 MINUTE WHERE KeyId = '$tkid'" ||
+    bail_out "cannot import the test key"
 # Verifiers re-read the keys on an unknown kid at most every
 # key_cache_refresh (1 s here): the lookups above were for garbage kids.
 sleep 2

@@ -4,7 +4,7 @@
 # its grace (access_token_lifetime + clock_skew) is accepted, past grace it
 # is refused; a token whose aud is not the ClientURL of a registered client
 # is refused. Tokens for the audience checks are minted here, with openssl,
-# by a test-only RSA key inserted into SigningKeys as a retired key (which
+# by a test-only RSA key imported with jwtauthctl as a retired key (which
 # verifies but never signs), so that only aud differs between the token
 # refused and the one accepted. key_cache_refresh = 1 makes every program
 # re-read keys and clients a second after a change in SQL.
@@ -66,18 +66,17 @@ is "$STATUS" 200 "a token of the retired key, within grace: 200"
 is "$(jwks_kids)" "$(printf '%s\n' "$kid_a" "$kid_b" | sort | tr '\n' ' ' | sed 's/ $//')" \
     "JWKS publishes both keys"
 
-# --- A test-only key, stored as SigningKeys stores keys (keys.h): KeyId the
-# RFC 7638 thumbprint, PublicKey the DER SubjectPublicKeyInfo. PrivateKey
-# holds a dummy: it is retired, so nothing ever signs with it. (Inserted
-# now so that one wait covers this change and the next.)
+# --- A test-only key, imported with jwtauthctl (sealed and bound to the
+# master key like every trusted row, keys.h), retired: nothing ever signs
+# with it. (Added now so that one wait covers this change and the next.)
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TAP_TMP/test.key" 2>/dev/null &&
     openssl pkey -in "$TAP_TMP/test.key" -pubout -outform DER -out "$TAP_TMP/test.der"
 ok $? "openssl makes a test RSA key"
 n=$(openssl rsa -in "$TAP_TMP/test.key" -noout -modulus | sed 's/^Modulus=//' | xxd -r -p | b64url)
 kid_t=$(printf '{"e":"AQAB","kty":"RSA","n":"%s"}' "$n" | openssl dgst -sha256 -binary | b64url)
 der=$(od -An -v -tx1 "$TAP_TMP/test.der" | tr -d ' \n')
-stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt, RetiredAt)
-    VALUES ('$kid_t', 0x00, 0x$der, 0, UTC_TIMESTAMP() - INTERVAL 1 MINUTE, UTC_TIMESTAMP() - INTERVAL 10 SECOND)"
+is "$("$top_builddir/jwtauthctl" keys import "$TAP_TMP/test.key")" \
+    "imported signing key $kid_t (retired: verifies, never signs)" "jwtauthctl keys import"
 # The same public key under a KeyId that is not its thumbprint.
 stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt, RetiredAt)
     VALUES ('not-its-thumbprint', 0x00, 0x$der, 0, UTC_TIMESTAMP() - INTERVAL 1 MINUTE, UTC_TIMESTAMP() - INTERVAL 10 SECOND)"

@@ -444,9 +444,19 @@ main(void)
 	tok1 = sign_with(signer, &kid);
 	ok(tok1 != NULL, "the active key signs");
 	is_str(kid, kid1, "with the new kid");
-	/* A verifier that has no master key at all: verification never needs it. */
+	/*
+	 * Verifiers check each row's binding with a key derived from the
+	 * master key (keys.h): one that cannot read it trusts no key, and
+	 * says the store is unavailable (503), not that the token is bad.
+	 */
 	verifier = open_keys(3600, "/nonexistent/master.key");
-	is_int(verify_with(verifier, tok1), JWT_OK, "a verifier without the master key accepts the token");
+	is_int(verify_with(verifier, tok1), JWT_UNKNOWN_KID,
+	    "a verifier without the master key trusts no key");
+	ok(keys_lookup_unavailable(verifier) == 1, "and reports the store unavailable (503)");
+	ok(keys_jwks(verifier, db) == NULL, "nor publishes any");
+	keys_close(verifier);
+	verifier = open_keys(3600, NULL);
+	is_int(verify_with(verifier, tok1), JWT_OK, "a verifier with the master key accepts the token");
 	ok(keys_lookup_unavailable(verifier) == 0, "and the lookup was not a database failure");
 	jwks_kids(verifier, kids, sizeof(kids));
 	is_str(kids, kid1, "the JWKS publishes the active key");
@@ -700,10 +710,11 @@ main(void)
 		ok(keys_lookup(k, db, "garbage") == NULL && keys_reload_count(k) == 1,
 		    "refresh 2 s: loaded once");
 		{
-			struct db_param a[] = { DB_STR(kid4), DB_BLOB("junk", 4), DB_BLOB(xder, (size_t)xlen) };
+			char ikid[JWK_KID_LEN + 1];
 
-			sql("INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, RetiredAt)"
-			    " VALUES (?, ?, ?, 0, UTC_TIMESTAMP())", a, 3);
+			is_int(keys_import(other, db, x, ikid), KEYS_OK, "keys_import adds it");
+			is_str(ikid, kid4, "under its thumbprint");
+			is_int(keys_import(other, db, x, ikid), KEYS_UNAVAILABLE, "but not twice");
 		}
 		ok(keys_lookup(k, db, kid4) == NULL, "a key added to the table is not seen at once");
 		is_int((long long)keys_reload_count(k), 1, "no reload within the interval");
@@ -721,6 +732,91 @@ main(void)
 
 			sql("DELETE FROM SigningKeys WHERE KeyId = ?", a, 1);
 		}
+	}
+
+	/*
+	 * ---- Issue 16: rows the master key did not make ----------------------
+	 * A database writer inserts a key of its own, as the store writes
+	 * keys (KeyId its thumbprint, any PrivateKey bytes), retired just now
+	 * so that it sits in the grace window: never trusted, never published.
+	 */
+	{
+		EVP_PKEY *x = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		unsigned char *xder = NULL, bind[64];
+		size_t bindlen = 0;
+		unsigned int bound = 9, refused = 9;
+		char xkid[JWK_KID_LEN + 1];
+		int xlen = 0;
+
+		ok(x != NULL && jwk_thumbprint(x, xkid) == 0 &&
+		    (xlen = i2d_PUBKEY(x, &xder)) > 0, "an attacker's own key");
+		{
+			struct db_param a[] = { DB_STR(xkid), DB_BLOB("junk", 4),
+			    DB_BLOB(xder, (size_t)xlen) };
+
+			sql("INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, CreatedAt,"
+			    " RetiredAt) VALUES (?, ?, ?, 0, UTC_TIMESTAMP() - INTERVAL 1 HOUR,"
+			    " UTC_TIMESTAMP())", a, 3);
+		}
+		k = open_keys(1, NULL);
+		ok(keys_lookup(k, db, xkid) == NULL, "a key row without a binding is not trusted");
+		ok(keys_lookup_unavailable(k) == 0, "  (a bad kid, not an unavailable store)");
+		ok(keys_lookup(k, db, kid3) != NULL, "  while the bound keys are");
+		jwks_kids(k, kids, sizeof(kids));
+		ok(strstr(kids, xkid) == NULL && strstr(kids, kid3) != NULL,
+		    "  and it is not published");
+		keys_close(k);
+		{
+			/* A genuine row's binding copied onto the attacker's row. */
+			struct db_param a[] = { DB_STR(kid3) };
+			struct db_col c[] = { DB_OUT_BLOB(bind, sizeof(bind), &bindlen) };
+			struct db_param b[2];
+
+			ok(db_query(db, "SELECT Binding FROM SigningKeys WHERE KeyId = ?", a, 1, c, 1,
+			    NULL, NULL, &n) == DB_OK && n == 1 && bindlen == 32,
+			    "a generated key's row has a 32-byte binding");
+			b[0] = DB_BLOB(bind, bindlen);
+			b[1] = DB_STR(xkid);
+			sql("UPDATE SigningKeys SET Binding = ? WHERE KeyId = ?", b, 2);
+		}
+		k = open_keys(1, NULL);
+		ok(keys_lookup(k, db, xkid) == NULL, "another row's binding does not make it trusted");
+		keys_close(k);
+		is_int(keys_bind_rows(other, db, &bound, &refused), 0, "keys_bind_rows");
+		ok(bound == 0 && refused == 1, "  refuses to bind the row the master key did not make"
+		    " (bound %u, refused %u)", bound, refused);
+		k = open_keys(1, NULL);
+		ok(keys_lookup(k, db, xkid) == NULL, "  which stays untrusted");
+		keys_close(k);
+		{
+			struct db_param a[] = { DB_STR(xkid) };
+
+			sql("DELETE FROM SigningKeys WHERE KeyId = ?", a, 1);
+		}
+		OPENSSL_free(xder);
+		EVP_PKEY_free(x);
+
+		/* An upgrade: rows made before migration 006 have no binding. */
+		sql("UPDATE SigningKeys SET Binding = NULL", NULL, 0);
+		k = open_keys(1, NULL);
+		ok(keys_lookup(k, db, kid3) == NULL, "unbound, even the active key is not trusted");
+		is_int(keys_active(k, db, &priv, &kid), KEYS_UNAVAILABLE, "  nor signs");
+		keys_close(k);
+		bound = refused = 9;
+		is_int(keys_bind_rows(other, db, &bound, &refused), 0, "keys_bind_rows");
+		ok(bound == 3 && refused == 0, "  binds the 3 rows the master key made (bound %u,"
+		    " refused %u)", bound, refused);
+		is_int(keys_bind_rows(other, db, &bound, &refused), 0, "keys_bind_rows again");
+		ok(bound == 0 && refused == 0, "  has nothing left to do");
+		k = open_keys(1, NULL);
+		ok(keys_lookup(k, db, kid3) != NULL && keys_lookup(k, db, kid2) != NULL,
+		    "  and the keys are trusted again");
+		is_int(keys_active(k, db, &priv, &kid), KEYS_OK, "  and sign");
+		keys_close(k);
+		k = open_keys(1, "/nonexistent/master.key");
+		is_int(keys_bind_rows(k, db, &bound, &refused), -1,
+		    "keys_bind_rows without the master key fails");
+		keys_close(k);
 	}
 	keys_close(other);
 
