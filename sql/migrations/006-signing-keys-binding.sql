@@ -7,9 +7,8 @@
 -- and PublicKey (lib/keys.h); a row without a good one is ignored.
 --
 -- Rows that exist when this runs have no binding yet, and are ignored until
--- bound: `jwtauthctl migrate` binds them right after applying this file when
--- its configuration names the master key file; otherwise run
--- `jwtauthctl keys bind` (with the programs' configuration) at once.
+-- bound: run `jwtauthctl keys bind` (with the programs' configuration, which
+-- names the master key file) right after; `jwtauthctl migrate` reminds you.
 
 ALTER TABLE SigningKeys ADD COLUMN IF NOT EXISTS Binding VARBINARY(32) NULL AFTER RetiredAt;
 
