@@ -20,7 +20,11 @@ jwks(struct http_req *req, void *ctx)
 		http_unavailable(req);
 		return;
 	}
-	http_header(req, "Cache-Control", "public, max-age=300");
+	/*
+	 * jwks_max_age also sets the key hand-over (keys.h): no token of a
+	 * new key before a JWKS cached this long has been fetched again.
+	 */
+	http_headerf(req, "Cache-Control", "public, max-age=%u", app->cfg.jwks_max_age);
 	http_json(req, 200, set);
 }
 

@@ -68,6 +68,7 @@
 #define CTL_PURGE_REVOKED_AGE 86400
 
 static const char *progname = "jwtauthctl";
+static int rotate_now;          /* keys rotate --now */
 
 /* PEM passphrase callback that gives none. */
 static int
@@ -118,10 +119,14 @@ static const struct cmd cmds[] = {
 	    "List the signing keys, newest first: kid, creation time, status (active,\n"
 	    "published: retired but still verifying, or retired) and retirement time.",
 	    cmd_keys_list, 0, 0, 1 },
-	{ "keys", "rotate", "[--if-older-than DAYS]",
+	{ "keys", "rotate", "[--if-older-than DAYS | --now]",
 	    "Make a new signing key active and retire the current one, which keeps\n"
-	    "verifying for access_token_lifetime + clock_skew. With --if-older-than,\n"
-	    "only when the active key is at least DAYS days old (for cron).",
+	    "verifying for access_token_lifetime + clock_skew. The current key goes on\n"
+	    "signing for jwks_max_age + key_cache_refresh + 2 seconds, until every\n"
+	    "verifier that honours the JWKS's cache lifetime knows the new one. With\n"
+	    "--if-older-than, only when the active key is at least DAYS days old (for\n"
+	    "cron). --now, for emergencies only, makes the new key sign at once:\n"
+	    "verifiers that cached the JWKS refuse its tokens until they fetch it again.",
 	    cmd_keys_rotate, 0, 0, 1 },
 	{ "keys", "bind", "",
 	    "Bind to the master key every signing key row that it made (its sealed\n"
@@ -581,6 +586,19 @@ cmd_keys_rotate(struct app *app, int argc, char **argv, const struct cmd *c)
 	char *end;
 	int rotated = 0;
 
+	if (rotate_now) {
+		if (days != NULL)
+			return usage_error(c, "--now and --if-older-than exclude each other");
+		if (keys_rotate_now(app->keys, app->db, kid) != KEYS_OK) {
+			fprintf(stderr, "%s: rotation failed (see the message above)\n", progname);
+			return EXIT_FAIL;
+		}
+		printf("rotated now, without hand-over: new active signing key %s\n", kid);
+		fprintf(stderr, "%s: verifiers that cached the JWKS (up to %u s) or the keys (up to"
+		    " %u s) refuse tokens of the new key until they fetch them again\n", progname,
+		    app->cfg.jwks_max_age, app->cfg.key_cache_refresh);
+		return EXIT_OK;
+	}
 	if (days == NULL) {
 		if (keys_generate(app->keys, app->db, 0, kid) != KEYS_OK) {
 			fprintf(stderr, "%s: rotation failed (see the message above)\n", progname);
@@ -1591,6 +1609,10 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (!only_pos && argv[i][0] == '-' && argv[i][1] != '\0') {
+			if (c->run == cmd_keys_rotate && strcmp(argv[i], "--now") == 0) {
+				rotate_now = 1;
+				continue;
+			}
 			if (c->run == cmd_keys_rotate)
 				r = opt_value(argc, argv, &i, "--if-older-than", &optval);
 			else if (c->run == cmd_sessions_revoke)

@@ -95,6 +95,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "master_key_file", CFG_ABSPATH, F(master_key_file), 0, 0, 0 },
 	{ "rsa_key_bits", CFG_BITS, F(rsa_key_bits), 2048, 8192, 0 },
 	{ "key_cache_refresh", CFG_UINT, F(key_cache_refresh), 1, 3600, 0 },
+	{ "jwks_max_age", CFG_UINT, F(jwks_max_age), 0, 86400, 0 },
 	{ "argon2_opslimit", CFG_ULL, F(argon2_opslimit), crypto_pwhash_OPSLIMIT_MIN,
 	    CFG_OPSLIMIT_MAX, 0 },
 	{ "argon2_memlimit", CFG_SIZE, F(argon2_memlimit), crypto_pwhash_MEMLIMIT_MIN,
@@ -129,6 +130,7 @@ cfg_defaults(struct cfg *cfg)
 	strcpy(cfg->master_key_file, SYSCONFDIR "/jwtauth/master.key");
 	cfg->rsa_key_bits = 2048;
 	cfg->key_cache_refresh = 5;
+	cfg->jwks_max_age = 300;
 	cfg->argon2_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	cfg->argon2_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	cfg->login_max_failures = 5;

@@ -56,6 +56,7 @@ struct cfg {
 	char master_key_file[CFG_STR_MAX];    /* SYSCONFDIR "/jwtauth/master.key" */
 	unsigned int rsa_key_bits;            /* 2048, 2048..8192 */
 	unsigned int key_cache_refresh;       /* 5 s: min gap between reloads on an unknown kid */
+	unsigned int jwks_max_age;            /* 300 s: the JWKS's Cache-Control max-age (keys_handover) */
 
 	/* Passwords: Argon2id cost (libsodium crypto_pwhash_str) */
 	unsigned long long argon2_opslimit;   /* crypto_pwhash_OPSLIMIT_INTERACTIVE */

@@ -74,7 +74,7 @@ enum keys_state { KEYS_STATE_UNKNOWN = 0, KEYS_STATE_NONE, KEYS_STATE_HAVE };
 struct keys {
 	char master_path[CFG_STR_MAX];
 	long long refresh;              /* key_cache_refresh, in ms */
-	long long handover;             /* key_cache_refresh + KEYS_HANDOVER_MARGIN, in s (keys.h) */
+	long long handover;             /* jwks_max_age + key_cache_refresh + margin, in s (keys.h) */
 	unsigned int grace;             /* access_token_lifetime + clock_skew */
 	unsigned int bits;              /* rsa_key_bits */
 
@@ -140,7 +140,13 @@ keys_open(struct keys **out, const struct cfg *cfg)
 	}
 	memcpy(k->master_path, cfg->master_key_file, strlen(cfg->master_key_file) + 1);
 	k->refresh = (long long)cfg->key_cache_refresh * 1000;
-	k->handover = (long long)cfg->key_cache_refresh + KEYS_HANDOVER_MARGIN;
+	/*
+	 * Issue 16: a resource server may hold the JWKS for jwks_max_age
+	 * after fetching it from a jwks worker whose own cache was up to
+	 * key_cache_refresh old: no token of the new key before both passed.
+	 */
+	k->handover = (long long)cfg->jwks_max_age + cfg->key_cache_refresh +
+	    KEYS_HANDOVER_MARGIN;
 	k->grace = cfg->access_token_lifetime + cfg->clock_skew;
 	if (k->grace < cfg->access_token_lifetime)
 		k->grace = (unsigned int)-1;
@@ -1073,7 +1079,7 @@ keys_rotate_tx(struct db *db, void *arg)
 
 static enum keys_rc
 keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
-    int *rotated, char kid_out[JWK_KID_LEN + 1])
+    long long handover, int *rotated, char kid_out[JWK_KID_LEN + 1])
 {
 	struct keys_rotate r;
 	EVP_PKEY *pkey = NULL;
@@ -1108,7 +1114,7 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 	    keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, (size_t)publen, binding) != 0)
 		goto fail;
 
-	r.handover = k->handover;
+	r.handover = handover;
 	r.binding = binding;
 	r.kid = kid;
 	r.box = box;
@@ -1153,14 +1159,24 @@ keys_generate(struct keys *k, struct db *db, unsigned int bits, char kid_out[JWK
 {
 	int rotated;
 
-	return keys_rotate(k, db, bits, -1, &rotated, kid_out);
+	return keys_rotate(k, db, bits, -1, k->handover, &rotated, kid_out);
+}
+
+enum keys_rc
+keys_rotate_now(struct keys *k, struct db *db, char kid_out[JWK_KID_LEN + 1])
+{
+	int rotated;
+
+	log_warn("rotating without hand-over: verifiers that cached the JWKS refuse the new"
+	    " key's tokens until they fetch it again");
+	return keys_rotate(k, db, 0, -1, 0, &rotated, kid_out);
 }
 
 enum keys_rc
 keys_init_active(struct keys *k, struct db *db, int *created, char kid_out[JWK_KID_LEN + 1])
 {
 	/* "Older than forever": only when no key is active, checked in the transaction. */
-	return keys_rotate(k, db, 0, LLONG_MAX, created, kid_out);
+	return keys_rotate(k, db, 0, LLONG_MAX, k->handover, created, kid_out);
 }
 
 enum keys_rc
@@ -1182,7 +1198,7 @@ keys_rotate_if_older(struct keys *k, struct db *db, unsigned int days, int *rota
 		return KEYS_UNAVAILABLE;
 	if (found && age < max_age)
 		return KEYS_OK;
-	return keys_rotate(k, db, 0, max_age, rotated, kid_out);
+	return keys_rotate(k, db, 0, max_age, k->handover, rotated, kid_out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -21,20 +21,24 @@
  * but opens no private key. The trade-off: every program needs read
  * access to the master key file (all of them run as one user in every
  * deployment shipped), rather than only the signers. keys_bind_rows binds
- * existing rows after migration 006 (jwtauthctl migrate and keys bind).
+ * existing rows after migration 006 (jwtauthctl keys bind, and init).
  *
  * Master key file: the 32-byte secretbox key in standard base64 with
  * padding (44 characters), optionally followed by one newline; nothing
  * else. It must be a regular file that neither group nor others can read
- * or write (mode & 077 == 0), or it is refused. It is read only when a key
- * is signed with or generated: verifiers (keys_lookup, keys_jwks) never
- * need it.
+ * or write (mode & 077 == 0), or it is refused. Signers and key generation
+ * use it; verifiers (keys_lookup, keys_jwks) read it once, only to derive
+ * the binding key (above).
  *
  * Exactly one key is active (IsActive = 1). Rotation inserts the new key
  * active and marks the old one retired (IsActive = 0) in one transaction,
- * with RetiredAt = the new key's CreatedAt + key_cache_refresh + 2 s:
- * RetiredAt is the moment a key stops signing. A retired key keeps
- * verifying, and stays in JWKS, until access_token_lifetime + clock_skew
+ * with RetiredAt = the new key's CreatedAt + the hand-over, jwks_max_age +
+ * key_cache_refresh + 2 s: RetiredAt is the moment a key stops signing.
+ * jwks_max_age is also the JWKS's Cache-Control max-age, so that a
+ * resource server honouring it has the new key before it meets a token
+ * signed with it (issue 16); keys_rotate_now skips the hand-over. A
+ * retired key keeps verifying, and stays in JWKS, until
+ * access_token_lifetime + clock_skew
  * after RetiredAt, so that rotation never breaks a live token (SPEC §3);
  * then it is neither trusted nor published. ExpiresAt is not used (it
  * stays NULL): rotation is driven by keys_rotate_if_older, typically from
@@ -45,7 +49,7 @@
  * garbage ones) costs at most one query per interval. A new key may thus
  * be unknown to a verifier for that long, so it does not sign at once: the
  * signing key is the newest key, active or not yet past its RetiredAt,
- * created at least key_cache_refresh + 2 s ago (else the oldest). After a
+ * created at least the hand-over ago (else the oldest). After a
  * rotation the old key goes on signing until its RetiredAt, the moment the
  * new key is old enough; a verifier that then meets a token of the new key
  * holds a cache older than key_cache_refresh, and re-reads it. (The 2 s:
@@ -144,6 +148,16 @@ enum keys_rc keys_generate(struct keys *keys, struct db *db, unsigned int bits,
  */
 enum keys_rc keys_init_active(struct keys *keys, struct db *db, int *created,
     char kid_out[JWK_KID_LEN + 1]) __attribute__((warn_unused_result));
+
+/*
+ * Emergency rotation: as keys_generate with the config's size, but the new
+ * key signs at once, with no hand-over. Verifiers that cached the JWKS (up
+ * to jwks_max_age) or the keys (key_cache_refresh, jwtauth's own programs)
+ * refuse the new key's tokens until they fetch the keys again. The old key
+ * still verifies for its grace. Return KEYS_OK or KEYS_UNAVAILABLE.
+ */
+enum keys_rc keys_rotate_now(struct keys *keys, struct db *db, char kid_out[JWK_KID_LEN + 1])
+	__attribute__((warn_unused_result));
 
 /*
  * Rotate (as keys_generate with the config's size) when no key is active or

@@ -11,7 +11,10 @@
 # waits below are that interval, never the behaviour's own timing: the
 # moments of the hand-over are set in SQL).
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
+# jwks_max_age = 0: the hand-over is then key_cache_refresh + 2 s
+# (t/key-handover.t checks it with the default JWKS cache lifetime).
 STACK_CONF_EXTRA="key_cache_refresh = 1
+jwks_max_age = 0
 argon2_opslimit = 1
 argon2_memlimit = 8K"
 api_stack

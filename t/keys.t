@@ -13,6 +13,7 @@ tap_at_exit 'stack_mariadb_stop "$TAP_TMP"'
     bail_out "cannot write a master key"
 STACK_CONF_EXTRA="master_key_file = $TAP_TMP/master.key
 key_cache_refresh = 1
+jwks_max_age = 0
 log_level = error"
 stack_mariadb_start "$TAP_TMP" >/dev/null || bail_out "MariaDB did not start"
 

@@ -9,7 +9,8 @@
 # refused and the one accepted. key_cache_refresh = 1 makes every program
 # re-read keys and clients a second after a change in SQL.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
-STACK_CONF_EXTRA="key_cache_refresh = 1"
+STACK_CONF_EXTRA="key_cache_refresh = 1
+jwks_max_age = 0"
 api_stack
 
 GRACE=$((3600 + 60))    # the defaults: access_token_lifetime + clock_skew
