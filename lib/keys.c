@@ -22,6 +22,7 @@
 #include "db.h"
 #include "event.h"
 #include "jwk.h"
+#include "jwt.h"
 #include "keys.h"
 #include "log.h"
 
@@ -58,8 +59,6 @@
 #define KEYS_BIND_CTX    "jwtkbind"                     /* crypto_kdf_CONTEXTBYTES: 8 */
 #define KEYS_BIND_DOMAIN "jwtauth signing key binding v1"
 #define KEYS_UNBOUND_MAX 16             /* unbound kids remembered, to log each once */
-/* Every key is RS256 for now; the alg is bound so that a key can never change it. */
-#define KEYS_ALG_RS256   "RS256"
 
 /* One published public key. */
 struct keys_pub {
@@ -423,9 +422,10 @@ out:
 
 /*
  * The binding of a key row: BLAKE2b keyed with the binding key over a
- * domain label, the KeyId, the alg and the DER public key, each of the
- * first three NUL-terminated so that no two rows share an input. Return 0
- * or -1 (logged).
+ * domain label, the KeyId, the alg (jwt_key_alg of the key: bound, so that
+ * no key ever signs or verifies under another alg) and the DER public key,
+ * each of the first three NUL-terminated so that no two rows share an
+ * input. Return 0 or -1 (logged; also for alg NULL, a key of no alg).
  */
 static int
 keys_bind_mac(struct keys *k, const char *kid, const char *alg, const unsigned char *pub,
@@ -434,6 +434,10 @@ keys_bind_mac(struct keys *k, const char *kid, const char *alg, const unsigned c
 	crypto_generichash_state st;
 	int rc;
 
+	if (alg == NULL) {
+		log_err("signing key %s is of no supported algorithm", kid);
+		return -1;
+	}
 	if (keys_bind_load(k) != 0)
 		return -1;
 	if (sodium_mprotect_readonly(k->bind) != 0) {
@@ -467,9 +471,12 @@ keys_bind_check(struct keys *k, const char *kid, const char *alg, const unsigned
 	unsigned char want[KEYS_BIND_LEN];
 	int good;
 
-	if (keys_bind_mac(k, kid, alg, pub, publen, want) != 0)
+	if (alg == NULL)
+		len = 0;        /* a key of no alg: never bound, logged below */
+	else if (keys_bind_mac(k, kid, alg, pub, publen, want) != 0)
 		return -1;
-	good = len == KEYS_BIND_LEN && sodium_memcmp(want, binding, KEYS_BIND_LEN) == 0;
+	good = alg != NULL && len == KEYS_BIND_LEN &&
+	    sodium_memcmp(want, binding, KEYS_BIND_LEN) == 0;
 	if (good)
 		return 1;
 	for (size_t i = 0; i < k->nunbound; i++)
@@ -707,10 +714,12 @@ keys_load_private(struct keys *k, struct db *db, const char *kid)
 	 * The sealed key matches the KeyId (keys_unseal), the binding ties the
 	 * KeyId to the published public key.
 	 */
-	if (keys_bind_check(k, kid, KEYS_ALG_RS256, pub, publen, binding, bindlen) != 1)
-		goto fail;
 	if ((priv = keys_unseal(k, kid, box, boxlen)) == NULL)
 		goto fail;
+	if (keys_bind_check(k, kid, jwt_key_alg(priv), pub, publen, binding, bindlen) != 1) {
+		EVP_PKEY_free(priv);
+		goto fail;
+	}
 	EVP_PKEY_free(k->priv);
 	k->priv = priv;
 	memcpy(k->priv_kid, kid, strlen(kid) + 1);
@@ -822,7 +831,7 @@ keys_load_row(void *arg)
 	if ((pub = keys_pub_parse(l->kid, l->der, l->derlen)) == NULL)
 		return 0;
 	/* Issue 16: a row the master key did not make is never trusted. */
-	switch (keys_bind_check(l->keys, l->kid, KEYS_ALG_RS256, l->der, l->derlen, l->binding,
+	switch (keys_bind_check(l->keys, l->kid, jwt_key_alg(pub), l->der, l->derlen, l->binding,
 	    l->bindlen)) {
 	case 1:
 		break;
@@ -1111,7 +1120,7 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 		goto fail;
 	}
 	if (keys_seal(k, pkey, &box, &boxlen) != 0 ||
-	    keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, (size_t)publen, binding) != 0)
+	    keys_bind_mac(k, kid, jwt_key_alg(pkey), pub, (size_t)publen, binding) != 0)
 		goto fail;
 
 	r.handover = handover;
@@ -1229,7 +1238,7 @@ keys_import(struct keys *k, struct db *db, EVP_PKEY *priv, char kid_out[JWK_KID_
 		goto fail;
 	}
 	if (keys_seal(k, priv, &box, &boxlen) != 0 ||
-	    keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, (size_t)publen, binding) != 0)
+	    keys_bind_mac(k, kid, jwt_key_alg(priv), pub, (size_t)publen, binding) != 0)
 		goto fail;
 	ins[0] = DB_STR(kid);
 	ins[1] = DB_BLOB(box, boxlen);
@@ -1318,7 +1327,7 @@ keys_bind_row(struct keys *k, struct db *db, const char *kid)
 		goto out;
 	}
 	rc = -1;
-	if (keys_bind_mac(k, kid, KEYS_ALG_RS256, pub, publen, want) != 0)
+	if (keys_bind_mac(k, kid, jwt_key_alg(pubkey), pub, publen, want) != 0)
 		goto out;
 	if (havelen == KEYS_BIND_LEN && sodium_memcmp(have, want, KEYS_BIND_LEN) == 0) {
 		rc = 0;
