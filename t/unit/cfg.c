@@ -48,6 +48,7 @@ test_defaults(void)
 	is_str(c.master_key_file, SYSCONFDIR "/jwtauth/master.key", "default master_key_file");
 	is_int(c.rsa_key_bits, 2048, "default rsa_key_bits");
 	is_int(c.key_cache_refresh, 5, "default key_cache_refresh");
+	is_int(c.jwks_max_age, 300, "default jwks_max_age");
 	is_int((long long)c.argon2_opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE, "default argon2_opslimit");
 	is_int((long long)c.argon2_memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE, "default argon2_memlimit");
 	is_int(c.login_max_failures, 5, "default login_max_failures");
@@ -195,6 +196,8 @@ static const struct bad bads[] = {
 	{ "rsa_key_bits", "2K", "not a multiple of 1024 between 2048 and 8192" },
 	{ "key_cache_refresh", "0", NUM(, 1, 3600) },
 	{ "key_cache_refresh", "3601", NUM(, 1, 3600) },
+	{ "jwks_max_age", "86401", NUM(, 0, 86400) },
+	{ "jwks_max_age", "-1", NUM(, 0, 86400) },
 	{ "argon2_opslimit", "0", NUM(, 1, 100) },
 	{ "argon2_opslimit", "101", NUM(, 1, 100) },
 	{ "argon2_memlimit", "8191", "not a size between 8192 and 4294967296 bytes (K, M, G suffixes allowed)" },
@@ -469,7 +472,7 @@ test_sample(void)
 		on[m++] = text[i];
 	}
 	is_int(cfg_parse(&c, "sample", on, m, err, sizeof(err)), 0, "sample uncommented parses (%s)", err);
-	is_int(keys, 23, "sample lists all 23 keys once (duplicates would fail to parse)");
+	is_int(keys, 24, "sample lists all 24 keys once (duplicates would fail to parse)");
 	cfg_defaults(&def);
 	/* Only the master key's directory depends on the build's sysconfdir. */
 	is_str(c.master_key_file, "/etc/jwtauth/master.key", "sample master_key_file");
