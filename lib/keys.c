@@ -681,42 +681,73 @@ keys_read_signing(struct keys *k, struct db *db, char kid[KEYS_KID_MAX], long lo
 	return rc;
 }
 
+/* The stored parts of one key row, as read by keys_row_read. */
+struct keys_row {
+	unsigned char box[KEYS_PRIV_MAX];
+	unsigned char pub[KEYS_PUB_MAX];
+	unsigned char binding[KEYS_BIND_LEN];
+	size_t boxlen, publen, bindlen;
+};
+
+/*
+ * Read the sealed private key, public key and binding of kid into a new
+ * *out (free it), or set it NULL when there is no such row. Return DB_OK
+ * or the failure.
+ */
+static enum db_rc
+keys_row_read(struct db *db, const char *kid, struct keys_row **out)
+{
+	struct keys_row *r;
+	struct db_param params[1];
+	struct db_col cols[3];
+	size_t nrows = 0;
+	enum db_rc rc;
+
+	*out = NULL;
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		log_err("out of memory");
+		return DB_UNAVAILABLE;
+	}
+	params[0] = DB_STR(kid);
+	cols[0] = DB_OUT_BLOB(r->box, sizeof(r->box), &r->boxlen);
+	cols[1] = DB_OUT_BLOB(r->pub, sizeof(r->pub), &r->publen);
+	cols[2] = DB_OUT_BLOB(r->binding, sizeof(r->binding), &r->bindlen);
+	rc = db_query_latest(db,
+	    "SELECT PrivateKey, PublicKey, Binding FROM SigningKeys WHERE KeyId = ?", params,
+	    DB_NPARAMS(params), cols, DB_NPARAMS(cols), NULL, NULL, &nrows);
+	if (rc != DB_OK || nrows != 1) {
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return DB_OK;
+}
+
 /* Load, unseal and cache the private key of kid. Return KEYS_OK or KEYS_UNAVAILABLE. */
 static enum keys_rc
 keys_load_private(struct keys *k, struct db *db, const char *kid)
 {
-	struct db_param params[1];
-	struct db_col cols[3];
-	unsigned char *box = NULL, pub[KEYS_PUB_MAX], binding[KEYS_BIND_LEN];
-	size_t boxlen = 0, publen = 0, bindlen = 0, nrows = 0;
+	struct keys_row *r = NULL;
 	EVP_PKEY *priv;
 	enum keys_rc rc = KEYS_UNAVAILABLE;
 
 	if (keys_master_load(k) != 0)
 		return KEYS_UNAVAILABLE;
-	if ((box = malloc(KEYS_PRIV_MAX)) == NULL) {
-		log_err("out of memory");
-		return KEYS_UNAVAILABLE;
-	}
-	params[0] = DB_STR(kid);
-	cols[0] = DB_OUT_BLOB(box, KEYS_PRIV_MAX, &boxlen);
-	cols[1] = DB_OUT_BLOB(pub, sizeof(pub), &publen);
-	cols[2] = DB_OUT_BLOB(binding, sizeof(binding), &bindlen);
-	if (db_query_latest(db, "SELECT PrivateKey, PublicKey, Binding FROM SigningKeys WHERE KeyId = ?",
-	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), NULL, NULL, &nrows) != DB_OK)
+	if (keys_row_read(db, kid, &r) != DB_OK)
 		goto fail;
-	if (nrows != 1) {
+	if (r == NULL) {
 		log_err("signing key %s vanished while being loaded", kid);
 		goto fail;
 	}
 	/*
 	 * Sign only with a key every verifier trusts: one whose row is bound.
 	 * The sealed key matches the KeyId (keys_unseal), the binding ties the
-	 * KeyId to the published public key.
+	 * KeyId and the key's alg to the published public key.
 	 */
-	if ((priv = keys_unseal(k, kid, box, boxlen)) == NULL)
+	if ((priv = keys_unseal(k, kid, r->box, r->boxlen)) == NULL)
 		goto fail;
-	if (keys_bind_check(k, kid, jwt_key_alg(priv), pub, publen, binding, bindlen) != 1) {
+	if (keys_bind_check(k, kid, jwt_key_alg(priv), r->pub, r->publen, r->binding,
+	    r->bindlen) != 1) {
 		EVP_PKEY_free(priv);
 		goto fail;
 	}
@@ -727,7 +758,7 @@ keys_load_private(struct keys *k, struct db *db, const char *kid)
 	log_info("signing with key %s", kid);
 	rc = KEYS_OK;
 fail:
-	free(box);
+	free(r);
 	return rc;
 }
 
@@ -1000,6 +1031,27 @@ fail:
 /* Generation and rotation                                             */
 /* ------------------------------------------------------------------ */
 
+/*
+ * What a row stores of key: its kid, its DER public key (*pub, OPENSSL_free),
+ * its sealed private key (*box, free) and its binding. Return 0 or -1
+ * (logged).
+ */
+static int
+keys_row_make(struct keys *k, EVP_PKEY *key, char kid[JWK_KID_LEN + 1], unsigned char **pub,
+    int *publen, unsigned char **box, size_t *boxlen, unsigned char binding[KEYS_BIND_LEN])
+{
+	if (jwk_thumbprint(key, kid) != 0)
+		return -1;
+	if ((*publen = i2d_PUBKEY(key, pub)) <= 0 || *publen > KEYS_PUB_MAX) {
+		log_err("cannot encode the public key");
+		return -1;
+	}
+	if (keys_seal(k, key, box, boxlen) != 0 ||
+	    keys_bind_mac(k, kid, jwt_key_alg(key), *pub, (size_t)*publen, binding) != 0)
+		return -1;
+	return 0;
+}
+
 struct keys_rotate {
 	long long handover;     /* seconds the retired key goes on signing */
 	const char *kid;
@@ -1113,14 +1165,7 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 		log_err("RSA key generation failed");
 		goto fail;
 	}
-	if (jwk_thumbprint(pkey, kid) != 0)
-		goto fail;
-	if ((publen = i2d_PUBKEY(pkey, &pub)) <= 0 || publen > KEYS_PUB_MAX) {
-		log_err("cannot encode the public key");
-		goto fail;
-	}
-	if (keys_seal(k, pkey, &box, &boxlen) != 0 ||
-	    keys_bind_mac(k, kid, jwt_key_alg(pkey), pub, (size_t)publen, binding) != 0)
+	if (keys_row_make(k, pkey, kid, &pub, &publen, &box, &boxlen, binding) != 0)
 		goto fail;
 
 	r.handover = handover;
@@ -1231,14 +1276,8 @@ keys_import(struct keys *k, struct db *db, EVP_PKEY *priv, char kid_out[JWK_KID_
 		    KEYS_BITS_MAX);
 		return KEYS_UNAVAILABLE;
 	}
-	if (keys_master_load(k) != 0 || jwk_thumbprint(priv, kid) != 0)
-		goto fail;
-	if ((publen = i2d_PUBKEY(priv, &pub)) <= 0 || publen > KEYS_PUB_MAX) {
-		log_err("cannot encode the public key");
-		goto fail;
-	}
-	if (keys_seal(k, priv, &box, &boxlen) != 0 ||
-	    keys_bind_mac(k, kid, jwt_key_alg(priv), pub, (size_t)publen, binding) != 0)
+	if (keys_master_load(k) != 0 ||
+	    keys_row_make(k, priv, kid, &pub, &publen, &box, &boxlen, binding) != 0)
 		goto fail;
 	ins[0] = DB_STR(kid);
 	ins[1] = DB_BLOB(box, boxlen);
@@ -1302,40 +1341,30 @@ keys_kids_row(void *arg)
 static int
 keys_bind_row(struct keys *k, struct db *db, const char *kid)
 {
-	struct db_param sel[1], upd[3];
-	struct db_col cols[3];
-	unsigned char *box = NULL, pub[KEYS_PUB_MAX], have[KEYS_BIND_LEN], want[KEYS_BIND_LEN];
-	size_t boxlen = 0, publen = 0, havelen = 0, nrows = 0;
+	struct db_param upd[3];
+	struct keys_row *r = NULL;
+	unsigned char want[KEYS_BIND_LEN];
 	EVP_PKEY *priv = NULL, *pubkey = NULL;
 	int rc = -1;
 
-	if ((box = malloc(KEYS_PRIV_MAX)) == NULL) {
-		log_err("out of memory");
-		return -1;
-	}
-	sel[0] = DB_STR(kid);
-	cols[0] = DB_OUT_BLOB(box, KEYS_PRIV_MAX, &boxlen);
-	cols[1] = DB_OUT_BLOB(pub, sizeof(pub), &publen);
-	cols[2] = DB_OUT_BLOB(have, sizeof(have), &havelen);
-	if (db_query(db, "SELECT PrivateKey, PublicKey, Binding FROM SigningKeys WHERE KeyId = ?",
-	    sel, DB_NPARAMS(sel), cols, DB_NPARAMS(cols), NULL, NULL, &nrows) != DB_OK)
+	if (keys_row_read(db, kid, &r) != DB_OK)
 		goto out;
 	rc = 2;
-	if (nrows != 1 || (pubkey = keys_pub_parse(kid, pub, publen)) == NULL ||
-	    (priv = keys_unseal(k, kid, box, boxlen)) == NULL) {
+	if (r == NULL || (pubkey = keys_pub_parse(kid, r->pub, r->publen)) == NULL ||
+	    (priv = keys_unseal(k, kid, r->box, r->boxlen)) == NULL) {
 		log_err("signing key %s was not made with this master key: left unbound", kid);
 		goto out;
 	}
 	rc = -1;
-	if (keys_bind_mac(k, kid, jwt_key_alg(pubkey), pub, publen, want) != 0)
+	if (keys_bind_mac(k, kid, jwt_key_alg(pubkey), r->pub, r->publen, want) != 0)
 		goto out;
-	if (havelen == KEYS_BIND_LEN && sodium_memcmp(have, want, KEYS_BIND_LEN) == 0) {
+	if (r->bindlen == KEYS_BIND_LEN && sodium_memcmp(r->binding, want, KEYS_BIND_LEN) == 0) {
 		rc = 0;
 		goto out;
 	}
 	upd[0] = DB_BLOB(want, sizeof(want));
 	upd[1] = DB_STR(kid);
-	upd[2] = DB_BLOB(pub, publen);
+	upd[2] = DB_BLOB(r->pub, r->publen);
 	/* The row as it was read: a concurrent change of its public key is not bound. */
 	if (db_exec(db, "UPDATE SigningKeys SET Binding = ? WHERE KeyId = ? AND PublicKey = ?",
 	    upd, DB_NPARAMS(upd), NULL, NULL) != DB_OK)
@@ -1345,7 +1374,7 @@ keys_bind_row(struct keys *k, struct db *db, const char *kid)
 out:
 	EVP_PKEY_free(priv);
 	EVP_PKEY_free(pubkey);
-	free(box);
+	free(r);
 	return rc;
 }
 
