@@ -27,7 +27,7 @@ RATE_LIMIT=off
 STACK_WORKERS=1
 api_stack
 
-PROGRAMS="login refresh-token users products jwks"
+PROGRAMS="login refresh-token users products jwks authz"
 RSS_MAX_GROWTH=5        # per cent
 VG=$TAP_TMP/valgrind
 mkdir -p "$VG"
@@ -114,6 +114,12 @@ JSON=application/json
 	block products-method 405 DELETE /api/Products/GetAll
 	block jwks 200 GET /.well-known/jwks.json
 	block jwks-method 405 POST /.well-known/jwks.json "" $JSON "$J/login-ok"
+	# The nginx gateway (authz): every answer it gives.
+	block protected 200 GET /protected/hello.txt "$T_ALICE"
+	block protected-anonymous 401 GET /protected/hello.txt
+	block protected-badtoken 401 GET /protected/hello.txt "$T_ALICE.x"
+	block protected-role 403 GET /protected/admin/hello.txt "$T_ALICE"
+	block protected-admin 200 GET /protected/admin/hello.txt "$T_BOSS"
 } >"$TAP_TMP/batch.conf"
 PER_BATCH=$(grep -c '^next$' "$TAP_TMP/batch.conf")
 
