@@ -477,7 +477,13 @@ test_req_init(void)
 	is_str(req.path, "/api/Auth/Login", "path is a copy");
 	is_int(http_bearer(&req, &tok, &tlen), HTTP_BEARER_OK, "http_bearer on the request");
 	is_mem(tok, tlen, "abc", 3, "bearer token is the copy");
+	/* http_param: any variable, borrowed for the handler's time. */
+	is_str(http_param(&req, "REMOTE_ADDR"), "192.0.2.1", "http_param reads a variable");
+	is_str(http_param(&req, "REQUEST_METHODX"), "GET", "http_param: the exact name");
+	ok(http_param(&req, "REQUEST_METHO") == NULL, "http_param: a prefix of a name is unset");
+	ok(http_param(&req, "JWTAUTH_ROLES") == NULL, "http_param: unset is NULL");
 	http_req_free(&req);
+	ok(http_param(&req, "REMOTE_ADDR") == NULL, "http_param after http_req_free: nothing kept");
 
 	if (http_req_init(&req, env2, -1) != 0)
 		return;
@@ -502,7 +508,7 @@ test_req_init(void)
 static void
 test_dispatch(void)
 {
-	static const struct http_limits small = { 10 };
+	static const struct http_limits small = { .max_body = 10 };
 	char *e_get_all[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/api/Products/GetAll", NULL };
 	char *e_get_id[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/api/products/GETBYID/42/", NULL };
 	char *e_del_all[] = { "REQUEST_METHOD=DELETE", "DOCUMENT_URI=/multi", NULL };
