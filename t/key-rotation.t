@@ -7,9 +7,11 @@
 # clock_skew it leaves the JWKS and its tokens are refused. Also
 # --if-older-than, and 503 without an active key.
 #
-# key_cache_refresh = 1 so that every cache turns over in a second (the
-# waits below are that interval, never the behaviour's own timing: the
-# moments of the hand-over are set in SQL).
+# key_cache_refresh = 1 so that every cache turns over in a second; after
+# each change the test waits for the state it asserts (eventually: polled,
+# with a deadline), never for a fixed time, and the moments of the
+# hand-over are set in SQL. One worker per program, so that what one
+# request sees is what that program sees.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 # jwks_max_age = 0: the hand-over is then key_cache_refresh + 2 s
 # (t/key-handover.t checks it with the default JWKS cache lifetime).
@@ -17,6 +19,7 @@ STACK_CONF_EXTRA="key_cache_refresh = 1
 jwks_max_age = 0
 argon2_opslimit = 1
 argon2_memlimit = 8K"
+STACK_WORKERS=1
 api_stack
 
 CTL=$top_builddir/jwtauthctl
@@ -36,9 +39,21 @@ jwks() {
 profile() {
 	AUTH=$1 api GET /api/Users/GetProfile
 }
-# Every cache (active key, public keys) turns over within key_cache_refresh.
-settle() {
-	sleep 2
+# States to wait for (with eventually).
+signs_with() {
+	api_login hank@example.com Password@123 && [ "$(kid_of "$TOKEN")" = "$1" ]
+}
+jwks_is() {
+	jwks
+	[ "$KIDS" = "$1" ]
+}
+profile_is() {
+	profile "$1"
+	[ "$STATUS" = "$2" ]
+}
+login_is() {
+	anon api POST /api/Auth/Login '{"Email":"hank@example.com","Password":"Password@123","ClientId":"Client1"}'
+	[ "$STATUS" = "$1" ]
 }
 
 api_user hank@example.com Password@123 || bail_out "cannot register"
@@ -50,7 +65,7 @@ profile "$t1"
 is "$STATUS" 200 "T1 works"
 
 # ---- rotate ------------------------------------------------------------------
-out=$("$CTL" keys rotate 2>&1)
+out=$("$CTL" keys rotate 2>"$TAP_TMP/err")
 is "$?" 0 "jwtauthctl keys rotate: exit 0"
 k2=$(active)
 [ -n "$k2" ] && [ "$k2" != "$k1" ]
@@ -68,22 +83,21 @@ is "$(stack_sql "SELECT TIMESTAMPDIFF(SECOND, n.CreatedAt, o.RetiredAt) FROM Sig
 # slow this machine is.
 stack_sql "UPDATE SigningKeys SET CreatedAt = CreatedAt + INTERVAL 1 HOUR WHERE KeyId = '$k2';
     UPDATE SigningKeys SET RetiredAt = RetiredAt + INTERVAL 1 HOUR WHERE KeyId = '$k1'"
-settle
+eventually jwks_is "$k2 $k1"
+is "$KIDS" "$k2 $k1" "the JWKS lists K2 (active, first) and K1"
+# Past key_cache_refresh (the JWKS program has reloaded, so has any): K1 still signs.
 api_login hank@example.com Password@123 || bail_out "cannot log in"
 is "$(kid_of "$TOKEN")" "$k1" "just after the rotation the signer keeps K1"
 profile "$TOKEN"
 is "$STATUS" 200 "  and that token works"
-jwks
-is "$KIDS" "$k2 $k1" "the JWKS already lists K2 (active, first) and K1"
 
 # The hand-over is past.
 stack_sql "UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 10 SECOND WHERE KeyId = '$k2';
     UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL 7 SECOND WHERE KeyId = '$k1'"
-settle
-api_login hank@example.com Password@123 || bail_out "cannot log in"
+eventually signs_with "$k2"
 t2=$TOKEN
 is "$(kid_of "$t2")" "$k2" "a new login gets a token signed by K2"
-profile "$t2"
+eventually profile_is "$t2" 200
 is "$STATUS" 200 "T2 (K2) works on GetProfile"
 profile "$t1"
 is "$STATUS" 200 "T1 (K1, retired within grace) still works"
@@ -93,7 +107,7 @@ is "$(json '.keys | length')" 2 "  exactly two"
 
 # ---- K1 near the end of its grace: still published ----------------------------
 stack_sql "UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL $((GRACE - 30)) SECOND WHERE KeyId = '$k1'"
-settle
+# Nothing to wait for: before and after a reload, K1 is published.
 jwks
 is "$KIDS" "$k2 $k1" "K1 retired grace - 30 s ago: still in the JWKS"
 profile "$t1"
@@ -101,10 +115,9 @@ is "$STATUS" 200 "  and T1 still works"
 
 # ---- K1 past its grace: gone ---------------------------------------------------
 stack_sql "UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL $((GRACE + 1)) SECOND WHERE KeyId = '$k1'"
-settle
-jwks
+eventually jwks_is "$k2"
 is "$KIDS" "$k2" "K1 retired grace + 1 s ago: gone from the JWKS"
-profile "$t1"
+eventually profile_is "$t1" 401
 is "$STATUS" 401 "T1 is refused: 401"
 is "$(header WWW-Authenticate)" 'Bearer error="invalid_token", error_description="The signing key is unknown."' \
     "  WWW-Authenticate: invalid_token, the signing key is unknown"
@@ -114,19 +127,19 @@ is "$STATUS" 200 "T2 still works"
 is "$(stack_sql "SELECT COUNT(*) FROM SigningKeys WHERE KeyId = '$k1'")" 1 "K1's row is kept (only unpublished)"
 
 # ---- --if-older-than -------------------------------------------------------------
-out=$("$CTL" keys rotate --if-older-than 30 2>&1)
+out=$("$CTL" keys rotate --if-older-than 30 2>"$TAP_TMP/err")
 is "$?" 0 "keys rotate --if-older-than 30 on a fresh key: exit 0"
 is "$out" "not rotated: the active key is less than 30 days old" "  not rotated, and it says so"
 is "$(active)" "$k2" "  K2 is still the active key"
 is "$(stack_sql "SELECT COUNT(*) FROM SigningKeys")" 2 "  no key added"
 stack_sql "UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 31 DAY WHERE KeyId = '$k2'"
-out=$("$CTL" keys rotate --if-older-than 30 2>&1)
+out=$("$CTL" keys rotate --if-older-than 30 2>"$TAP_TMP/err")
 is "$?" 0 "keys rotate --if-older-than 30 on a 31-day-old key: exit 0"
 k3=$(active)
 [ -n "$k3" ] && [ "$k3" != "$k2" ] && [ "$k3" != "$k1" ]
 ok $? "  a new active key K3"
 is "$out" "rotated: new active signing key $k3" "  and it says so"
-out=$("$CTL" keys rotate --if-older-than 30 2>&1)
+out=$("$CTL" keys rotate --if-older-than 30 2>"$TAP_TMP/err")
 is "$(active)" "$k3" "  run again at once: no second rotation"
 
 # ---- no active key ----------------------------------------------------------------
@@ -135,8 +148,7 @@ r=$REFRESH
 # No active key, and no retired key still within its hand-over.
 stack_sql "UPDATE SigningKeys SET IsActive = 0;
     UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() WHERE RetiredAt > UTC_TIMESTAMP()"
-settle
-anon api POST /api/Auth/Login '{"Email":"hank@example.com","Password":"Password@123","ClientId":"Client1"}'
+eventually login_is 503
 is "$STATUS:$BODY" '503:{"message":"No active signing key available."}' "no active key: login 503"
 anon api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$r\",\"ClientId\":\"Client1\"}"
 is "$STATUS:$BODY" '503:{"message":"No active signing key available."}' "no active key: refresh 503"
@@ -148,8 +160,12 @@ is "$STATUS" 200 "the JWKS still answers"
 "$CTL" keys rotate >/dev/null 2>&1
 is "$?" 0 "keys rotate with no active key: exit 0"
 k4=$(active)
-settle
-anon api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$r\",\"ClientId\":\"Client1\"}"
+# A refresh that answers 503 spends nothing (checked above): ask until the key is seen.
+refresh_is() {
+	anon api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$r\",\"ClientId\":\"Client1\"}"
+	[ "$STATUS" = "$1" ]
+}
+eventually refresh_is 200
 is "$STATUS" 200 "with a key again: the same refresh token now works"
 is "$(kid_of "$(json .Token)")" "$k4" "  signed by the new key"
 profile "$(json .Token)"

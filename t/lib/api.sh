@@ -11,6 +11,7 @@
 #   problem '{"Field":["msg"]}'     the SPEC §2 validation body with these errors
 #   rep STRING N                    STRING repeated N times
 #   b64url_decode TEXT              base64url (no padding) to bytes
+#   eventually CMD [ARGS...]        run CMD until it succeeds (at most 20 s)
 #   oauth PATH FORM [ID:SECRET]     a form POST (SPEC §9), oauth_error, client_new: see below
 #
 # Tokens and passwords go to curl through a config on stdin, never on its
@@ -153,4 +154,16 @@ client_new() {
 	"$top_builddir/jwtauthctl" client add "$1" "$1" "$2" ${3:-} >"$TAP_TMP/client.out" ||
 	    return 1
 	SECRET=$(sed -n 's/^client secret of .* (shown once, keep it safe): //p' "$TAP_TMP/client.out")
+}
+
+# eventually CMD [ARGS...]: run CMD until it succeeds, every 0.2 s, for at
+# most $WAIT_MAX seconds (20): waiting for an observable state, never for a
+# fixed time, so that a loaded machine only makes a test slower. Returns
+# CMD's last status; the test then asserts on the state CMD left behind.
+eventually() {
+	_ev_end=$(( $(date +%s) + ${WAIT_MAX:-20} ))
+	until "$@"; do
+		[ "$(date +%s)" -ge "$_ev_end" ] && return 1
+		sleep 0.2
+	done
 }

@@ -318,6 +318,23 @@ mono_ms(void)
 }
 
 /*
+ * The waits below poll the state they wait for, every 50 ms, until a
+ * deadline far beyond the interval at stake (a loaded machine must not
+ * make them fail): never a fixed sleep. WAIT_DEADLINE_MS from the start.
+ */
+#define WAIT_DEADLINE_MS 20000
+#define WAIT_STEP_US (50 * 1000)
+
+static int
+waited_too_long(long long t0)
+{
+	if (mono_ms() - t0 >= WAIT_DEADLINE_MS)
+		return 1;
+	usleep(WAIT_STEP_US);
+	return 0;
+}
+
+/*
  * A signer that holds the active key while another process rotates: it
  * signs with the old key until exactly the old key's RetiredAt, never
  * after (the grace counts from then), and with the new key from then on,
@@ -408,7 +425,7 @@ main(void)
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	size_t boxlen = 0, publen = 0, n = 0;
-	long long grace;
+	long long grace, t0;
 	int derlen = 0, rotated;
 	struct listing l;
 
@@ -625,8 +642,12 @@ main(void)
 	tok2 = sign_with(signer, &kid);
 	is_str(kid, kid1, "right after rotation the signer still signs with the old key");
 	free(tok2);
-	sleep(4);
-	tok2 = sign_with(signer, &kid);
+	/* Until key_cache_refresh + 2 s have passed (polled, not slept). */
+	t0 = mono_ms();
+	while ((tok2 = sign_with(signer, &kid)) != NULL && strcmp(kid, kid1) == 0 &&
+	    !waited_too_long(t0))
+		free(tok2);
+	ok(tok2 != NULL, "the signer goes on signing");
 	is_str(kid, kid2, "key_cache_refresh + 2 s later it signs with the new one");
 	k = open_keys(1, NULL);
 	is_int(verify_with(k, tok1), JWT_OK, "a token of the retired key still verifies (grace)");
@@ -669,8 +690,10 @@ main(void)
 	}
 	k = open_keys(3600, NULL);
 	ok(keys_lookup(k, db, kid1) != NULL, "3 s of grace left: the retired key verifies");
-	sleep(4);
-	ok(keys_lookup(k, db, kid1) == NULL, "4 s later it does not, without a reload");
+	t0 = mono_ms();
+	while (keys_lookup(k, db, kid1) != NULL && !waited_too_long(t0))
+		continue;
+	ok(keys_lookup(k, db, kid1) == NULL, "once those 3 s passed it does not, without a reload");
 	jwks_kids(k, kids, sizeof(kids));
 	is_str(kids, kid2, "and it left that process's JWKS");
 	is_int((long long)keys_reload_count(k), 1, "one database read for all of that");
@@ -718,7 +741,9 @@ main(void)
 		}
 		ok(keys_lookup(k, db, kid4) == NULL, "a key added to the table is not seen at once");
 		is_int((long long)keys_reload_count(k), 1, "no reload within the interval");
-		sleep(3);
+		t0 = mono_ms();
+		while (keys_lookup(k, db, kid4) == NULL && !waited_too_long(t0))
+			continue;
 		ok(keys_lookup(k, db, kid4) != NULL, "seen once the interval has passed");
 		is_int((long long)keys_reload_count(k), 2, "with one more read");
 		ok(keys_lookup(k, db, kid3) != NULL, "the active key is found too");
