@@ -1,17 +1,25 @@
 #!/bin/sh
-# Shared hosting: a real Apache (Debian's apache2, its own ServerRoot here,
-# loopback) runs the programs as plain CGI through contrib/apache/htaccess
-# under suexec (Debian's apache2-suexec-custom), as an ordinary account a
-# shared host would set up: a user of its own, home folder 0711 under
-# suexec's document root, the programs in ~/public_html/jwtauth/ owned by
-# it, the configuration and master key in ~/jwtauth/ (0700). suexec drops
-# the .htaccess's SetEnv, so the programs find ~/jwtauth/jwtauth.conf from
-# the account's home (jwtauth.conf(5)). Only what the .htaccess asks of the
-# host: AllowOverride FileInfo AuthConfig Options=ExecCGI, mod_rewrite (with
-# SymLinksIfOwnerMatch, which it needs in .htaccess), mod_env, mod_cgi.
-# Register, login, GetProfile, refresh, products, JWKS, health and logout go
-# through it.
+# DEPLOYING.md section 3, shared hosting, as written, under a real Apache
+# (Debian's apache2, its own ServerRoot here, loopback) and suexec
+# (Debian's apache2-suexec-custom), with an ordinary account as a shared
+# host sets it up: a user of its own, home folder 0711 under suexec's
+# document root, ~/public_html served by a VirtualHost with
+# SuexecUserGroup, only what the .htaccess asks of the host (AllowOverride
+# FileInfo AuthConfig Options=ExecCGI, mod_rewrite with
+# SymLinksIfOwnerMatch, mod_cgi), a database account over TCP. The block
+# marked deploy-shared-build runs as root in the sources as `make dist`
+# ships them; its jwtauth-cgi.tar.gz is copied to the account; the
+# account's block runs in its shell, as it; then section 5's register,
+# login, refresh and GetById. Placeholders (DEPLOYING.md): DBHOST, DBPORT,
+# DBNAME, DBUSER, DBPASSWORD, and https://auth.example.com as this
+# Apache's http://127.0.0.1:PORT. suexec drops the .htaccess's SetEnv: the
+# programs find ~/jwtauth/jwtauth.conf from the account's home
+# (jwtauth.conf(5)). Then profile, products, JWKS, health, logout,
+# CGIPassAuth, the config refused when others may change it, a broken
+# config and the database down.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
+. "$top_srcdir/t/lib/docblocks.sh"
+. "$top_srcdir/t/lib/deploy.sh"
 : "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
 : "${APACHE_MODULES:=/usr/lib/apache2/modules}"
 : "${SUEXEC:=/usr/lib/apache2/suexec}"
@@ -23,6 +31,7 @@
 [ -d /var/log/apache2 ] || bail_out "no /var/log/apache2 for suexec's log: apt-get install apache2"
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP suexec and a new user account need root"; exit 0; }
 tap_tmpdir
+DOC=$top_srcdir/contrib/DEPLOYING.md
 
 # suexec-custom runs a VirtualHost's programs only below its document root
 # (the first line of its configuration): the account's home goes there, as
@@ -35,59 +44,28 @@ useradd -m -b "$SUEXEC_ROOT" -s /bin/sh -K UMASK=022 "$U" >"$TAP_TMP/useradd.log
 tap_at_exit 'userdel -r "$U" >/dev/null 2>&1'
 H=$(getent passwd "$U" | cut -d: -f6)
 chmod 0711 "$H"
-as_user() {   # as_user COMMAND...: in the account's shell, as its owner would type it
+as_user() {   # as_user COMMAND...: in the account's shell, in its home, as its owner types
 	( cd "$H" && runuser -u "$U" -- env -i HOME="$H" USER="$U" LOGNAME="$U" SHELL=/bin/sh \
 	    PATH=/usr/local/bin:/usr/bin:/bin "$@" )
 }
+as_user mkdir -m 0755 public_html || bail_out "cannot make ~/public_html"
 
-# The host's database, reached over TCP as hosts offer it, with an account
-# of its own for this hosting account.
+# The host's database, reached over TCP as hosts offer it: an empty
+# database and an account of its own for this hosting account.
 STACK_DB_PORT=$(stack_free_port)
 tap_at_exit 'stack_mariadb_stop "$TAP_TMP"'
 stack_mariadb_start "$TAP_TMP" >/dev/null || bail_out "MariaDB did not start"
+chmod 0711 "$TAP_TMP"   # (the account reads its blocks from here)
+DBNAME=${U}_auth
 DBPW=$(stack_random_hex 16)
-stack_sql "CREATE USER '$U'@'127.0.0.1' IDENTIFIED BY '$DBPW';
-    GRANT ALL ON jwtauth.* TO '$U'@'127.0.0.1'" || bail_out "cannot create the database account"
+stack_sql "CREATE DATABASE $DBNAME CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    CREATE USER '$U'@'127.0.0.1' IDENTIFIED BY '$DBPW';
+    GRANT ALL ON $DBNAME.* TO '$U'@'127.0.0.1'" || bail_out "cannot create the database account"
 
-# The host's database gets every SQL file through the mariadb client, as
-# DEPLOYING.md pipes them (schema.sql and seed.sql again: they are re-runnable).
-cat "$top_srcdir/sql/schema.sql" "$top_srcdir/sql/seed.sql" "$top_srcdir"/sql/migrations/*.sql |
-    stack_sql_file >/dev/null
-ok $? "schema, seed and migrations piped through the mariadb client"
-last=$(ls "$top_srcdir/sql/migrations" | sed -n 's/^\([0-9][0-9][0-9]\)-.*\.sql$/\1/p' | sort | tail -n 1)
-is "$(stack_sql "SELECT MAX(Version) FROM SchemaMigrations")" "$(expr "$last" + 0)" \
-    "... the database is at the last migration's version"
-
-# The hosting account: ~/jwtauth (private) and ~/public_html (served),
-# made by the account itself.
-chmod 0711 "$TAP_TMP"
-as_user mkdir -p jwtauth public_html/jwtauth && as_user chmod 700 jwtauth ||
-    bail_out "cannot make the account's folders"
-for p in login refresh-token users products jwks; do
-	as_user sh -c "cat >public_html/jwtauth/$p && chmod 755 public_html/jwtauth/$p" \
-	    <"$top_builddir/cgi-bin/$p" || bail_out "cgi-bin/$p not built"
-done
-as_user sh -c 'cat >jwtauthctl && chmod 755 jwtauthctl' <"$top_builddir/jwtauthctl" ||
-    bail_out "jwtauthctl not built"
-as_user sh -c 'cat >public_html/.htaccess' <"$top_srcdir/contrib/apache/htaccess"
-
+# The host's Apache, with suexec.
 A=$TAP_TMP/apache
 mkdir -p "$A"
 PORT=$(stack_free_port)
-as_user sh -c "umask 077; cat >jwtauth/jwtauth.conf" <<EOF
-db_host = 127.0.0.1
-db_port = $STACK_DB_PORT
-db_name = jwtauth
-db_user = $U
-db_password = $DBPW
-issuer = http://127.0.0.1:$PORT
-master_key_file = $H/jwtauth/master.key
-EOF
-as_user ./jwtauthctl init >"$TAP_TMP/init.out" 2>&1 ||
-    { sed 's/^/# /' "$TAP_TMP/init.out"; bail_out "jwtauthctl init failed"; }
-is "$(stat -c '%U %a' "$H/jwtauth/master.key")" "$U 600" \
-    "jwtauthctl init, as the account, found ~/jwtauth/jwtauth.conf with no JWTAUTH_CONFIG"
-
 cat >"$A/httpd.conf" <<EOF
 ServerRoot "$A"
 ServerName 127.0.0.1
@@ -133,17 +111,33 @@ tap_at_exit '[ -f "$A/httpd.pid" ] && kill "$(cat "$A/httpd.pid")" 2>/dev/null'
 grep -q "suEXEC mechanism enabled" "$A/error.log"
 ok $? "Apache runs CGI through suexec"
 
-STACK_URL=http://127.0.0.1:$PORT
+# The build, as root in the sources; its tarball copied to the account.
+deploy_sources "$TAP_TMP/src"
+cd "$TAP_TMP/src" || bail_out "no sources"
+docblocks_run "$DOC" deploy-shared-build
+cd "$TAP_TMP" || bail_out "no $TAP_TMP"
+as_user sh -c 'cat >jwtauth-cgi.tar.gz' <"$TAP_TMP/src/jwtauth-cgi.tar.gz" ||
+    bail_out "cannot copy jwtauth-cgi.tar.gz to the account"
+
+# The account's block, in its shell, with the placeholders filled in.
+URL=http://127.0.0.1:$PORT
+subst="s|DBHOST|127.0.0.1|g; s|DBPORT|$STACK_DB_PORT|g; s|DBNAME|$DBNAME|g; s|DBUSER|$U|g"
+subst="$subst; s|DBPASSWORD|$DBPW|g; s|https://auth\.example\.com|$URL|g"
+DOCBLOCKS_AS=as_user docblocks_run "$DOC" deploy-shared 1 1 -- "$subst"
+last=$(ls "$top_srcdir/sql/migrations" | sed -n 's/^\([0-9][0-9][0-9]\)-.*\.sql$/\1/p' | sort | tail -n 1)
+is "$(stack_sql "SELECT MAX(Version) FROM $DBNAME.SchemaMigrations")" "$(expr "$last" + 0)" \
+    "the account's database is at the last migration's version"
+is "$(stat -c '%U %a' "$H/jwtauth/master.key")" "$U 600" \
+    "jwtauthctl init, as the account, found ~/jwtauth/jwtauth.conf with no JWTAUTH_CONFIG"
+is "$(tail -n 1 "$DOCBLOCKS_OUT")" '{"status":"ok"}' "the block's last line: /health answers ok"
+# Section 5, from anywhere.
+docblocks_run "$DOC" deploy-shared 2 2 -- "$subst"
+deploy_tried "$DOCBLOCKS_OUT"
+
+STACK_URL=$URL
 STACK_CACERT=/dev/null   # plain HTTP here: the host terminates TLS
 API_HEADERS=$TAP_TMP/headers
 API_BODY=$TAP_TMP/body
-i=0
-until stack_curl -o /dev/null "$STACK_URL/health" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -gt 100 ] && { sed 's/^/# /' "$A/error.log"; tail -n 5 /var/log/apache2/suexec.log | sed 's/^/# /'
-	    bail_out "apache2 does not answer"; }
-	sleep 0.1
-done
 
 api GET /health
 is "$STATUS $BODY" '200 {"status":"ok"}' "GET /health: 200 ok"
@@ -152,9 +146,6 @@ api GET /api/Products/GetAll
 is "$STATUS" 200 "GetAll: 200"
 is "$(header Content-Type)" "application/json; charset=utf-8" "GetAll: Content-Type from the program"
 is "$(json '[.[] | .Name] | join(",")')" "Product A,Product B,Product C" "GetAll: the seed products"
-
-api POST /api/Users/Register '{"Firstname":"Ada","Lastname":"Lovelace","Email":"ada@example.com","Password":"Password@123"}'
-is "$STATUS $BODY" '201 {"message":"User registered successfully."}' "Register: 201"
 
 api_login ada@example.com Password@123
 is "$STATUS" 200 "Login: 200"

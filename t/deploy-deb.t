@@ -1,38 +1,33 @@
 #!/bin/sh
-# The Debian package: `dpkg-buildpackage -us -uc -b` on the distributed
-# sources builds jwtauth_<version>_<arch>.deb; lintian finds no error and no
-# warning in it; it holds the programs, jwtauthctl, man pages, units, the
-# nginx site and the SQL where DEPLOYING.md says, with the conffiles, the
-# dependencies and the jwtauth system user.
+# DEPLOYING.md's Debian package, as written: every block marked
+# deploy-package runs, in order, as root, in the folder of the sources as
+# `make dist` ships them, on a throw-away copy of this machine
+# (t/lib/sandbox.sh): dpkg-buildpackage, lintian, apt-get install of the
+# package, the database, configuration, master key, jwtauth-spawn, nginx
+# and cron; then section 5's register, login, refresh and GetById, and
+# "Removing"'s purge. The only change: auth.example.com points at
+# 127.0.0.1 (/etc/hosts). Then the package itself: lintian without error
+# or warning, the files where DEPLOYING.md says, conffiles, dependencies,
+# the jwtauth user, units neither enabled nor started; and after the purge,
+# what it removed and what it kept.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/tap.sh"
+. "$top_srcdir/t/lib/sandbox.sh"
+sandbox_enter "$0"
+. "$top_srcdir/t/lib/docblocks.sh"
+. "$top_srcdir/t/lib/deploy.sh"
 tap_tmpdir
-: "${MAKE:=make}"
-for tool in dpkg-buildpackage dh lintian; do
-	command -v "$tool" >/dev/null ||
-	    bail_out "$tool not found: apt-get install --no-install-recommends dpkg-dev debhelper lintian"
-done
+DOC=$top_srcdir/contrib/DEPLOYING.md
 
-cat >"$TAP_TMP/dirs.mk" <<'EOF'
-show-dirs:
-	@echo "version='$(PACKAGE_VERSION)'"
-EOF
-eval "$("$MAKE" -s -C "$top_builddir" -f Makefile -f "$TAP_TMP/dirs.mk" show-dirs)"
+echo "127.0.0.1 auth.example.com" >>/etc/hosts
+deploy_sources "$TAP_TMP/src"
+cd "$TAP_TMP/src" || bail_out "no sources"
+docblocks_run "$DOC" deploy-package
+deploy_tried "$DOCBLOCKS_OUT"
+deploy_spawned
 
-# The sources as `make dist` ships them, unpacked.
-S=$TAP_TMP/jwtauth-$version
-"$MAKE" -C "$top_builddir" distdir distdir="$S" >"$TAP_TMP/distdir.log" 2>&1 ||
-    { sed 's/^/# /' "$TAP_TMP/distdir.log"; bail_out "make distdir failed"; }
-chmod -R u+w "$S"
-# Not make check's jobserver and levels: the package build is a build of its own.
-( cd "$S" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b ) \
-    >"$TAP_TMP/build.log" 2>&1
-rc=$?
-ok $rc "dpkg-buildpackage -us -uc -b"
-[ "$rc" -eq 0 ] || { tail -n 30 "$TAP_TMP/build.log" | sed 's/^/# /'; bail_out "no package"; }
-deb=$(ls "$TAP_TMP"/jwtauth_"$version"_*.deb 2>/dev/null)
+deb=$(ls "$TAP_TMP"/jwtauth_*.deb 2>/dev/null)
 [ -f "$deb" ]
-ok $? "jwtauth_${version}_<arch>.deb built"
-
+ok $? "jwtauth_<version>_<arch>.deb built beside the sources" || bail_out "no package"
 lintian --fail-on error,warning "$deb" >"$TAP_TMP/lintian.out" 2>&1
 rc=$?
 grep -v '^running with root privileges' "$TAP_TMP/lintian.out" >"$TAP_TMP/lintian.tags"
@@ -62,9 +57,11 @@ for f in /usr/lib/jwtauth/login /usr/lib/jwtauth/refresh-token /usr/lib/jwtauth/
 	grep -qxF "$f" "$TAP_TMP/files" || missing="$missing $f"
 done
 is "$missing" "" "the package holds the programs, jwtauthctl, man pages, units, nginx site, SQL, docs"
+zcat /usr/share/man/man8/jwtauth.8.gz | grep -q 'DEPLOYING\.md\.gz' && [ -f /usr/share/doc/jwtauth/DEPLOYING.md.gz ]
+ok $? "jwtauth(8) names the DEPLOYING.md.gz the package ships"
 
-mkdir "$TAP_TMP/ctl" "$TAP_TMP/x"
-dpkg-deb -e "$deb" "$TAP_TMP/ctl" && dpkg-deb -x "$deb" "$TAP_TMP/x"
+mkdir "$TAP_TMP/ctl"
+dpkg-deb -e "$deb" "$TAP_TMP/ctl"
 is "$(sort "$TAP_TMP/ctl/conffiles" | tr '\n' ' ')" "/etc/jwtauth.conf /etc/nginx/sites-available/jwtauth /etc/nginx/snippets/jwtauth-gateway.conf /etc/nginx/snippets/jwtauth-protect.conf " \
     "conffiles: /etc/jwtauth.conf, the nginx site and the gateway's snippets"
 deps=$(dpkg-deb -f "$deb" Depends)
@@ -73,17 +70,30 @@ for d in adduser multiwatch libfcgi0ldbl libmariadb3 libsodium23 libjson-c5 libs
 	case ", $deps," in *", $d"[\ ,]*) ;; *) missing="$missing $d" ;; esac
 done
 is "$missing" "" "Depends: adduser, multiwatch and the libraries"
-grep -q 'adduser --system --group .* jwtauth$' "$TAP_TMP/ctl/postinst"
-ok $? "postinst makes the jwtauth system user"
+case ", $(dpkg-deb -f "$deb" Recommends)," in *", spawn-fcgi,"*) rc=0 ;; *) rc=1 ;; esac
+ok $rc "Recommends: spawn-fcgi (for jwtauth-spawn, without systemd)"
 # dh_installsystemd's enabling snippet says "new installations run enable";
 # its starting and restarting ones call deb-systemd-invoke.
 grep -q 'new installations run enable\|deb-systemd-invoke' "$TAP_TMP/ctl/postinst"
 is "$?" 1 "the package neither enables nor starts the units"
 grep -qx 'ExecStart=/usr/bin/multiwatch -f ${JWTAUTH_WORKERS} -- /usr/lib/jwtauth/%i' \
-    "$TAP_TMP/x/lib/systemd/system/jwtauth@.service"
+    /lib/systemd/system/jwtauth@.service
 ok $? "jwtauth@.service runs /usr/lib/jwtauth/%i"
-"$TAP_TMP/x/usr/sbin/jwtauthctl" migrate --help | grep -q '(default /usr/share/jwtauth/sql/migrations)'
+/usr/sbin/jwtauthctl migrate --help | grep -q '(default /usr/share/jwtauth/sql/migrations)'
 ok $? "the packaged jwtauthctl looks for migrations in /usr/share/jwtauth/sql/migrations"
-is "$(stat -c %a "$TAP_TMP/x/etc/jwtauth.conf")" 640 "/etc/jwtauth.conf: mode 0640"
+
+# Removing: the purge removes what "Removing" lists and keeps the master key.
+docblocks_run "$DOC" deploy-purge
+left=
+for f in /etc/jwtauth.conf /etc/nginx/sites-available/jwtauth /etc/nginx/sites-enabled/jwtauth \
+    /etc/nginx/snippets/jwtauth-gateway.conf /etc/nginx/snippets/jwtauth-protect.conf \
+    /etc/cron.d/jwtauth /etc/jwtauth/admin.conf /etc/jwtauth/tls /var/log/jwtauth /usr/lib/jwtauth \
+    /usr/share/jwtauth; do
+	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
+done
+is "$left" "" "purge removes the configuration, the nginx site and its link, cron, admin.conf, TLS, logs"
+is "$(stat -c '%U %a' /etc/jwtauth/master.key 2>&1)" "jwtauth 600" "purge keeps the master key, and its owner"
+nginx -t >/dev/null 2>&1
+ok $? "nginx's configuration is still valid"
 
 done_testing

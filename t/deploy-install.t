@@ -104,5 +104,7 @@ is "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" ".${sysconfdir#"$D"}/jwta
 rm -f "$D$sysconfdir/jwtauth.conf"
 install_to && "$MAKE" -C "$top_builddir" uninstall DESTDIR="$D" >"$TAP_TMP/uninstall.log" 2>&1
 is "$(cd "$D" && find . -type f | wc -l | tr -d ' ')" 0 "install then uninstall leaves no file"
+is "$(cd "$D" && find . -type d -name '*jwtauth*' | sort | tr '\n' ' ')" "" \
+    "... and no folder of jwtauth's (\$(libexecdir)/jwtauth, \$(pkgdatadir), \$(docdir))"
 
 done_testing
