@@ -7,7 +7,9 @@
 # by a test-only RSA key imported with jwtauthctl as a retired key (which
 # verifies but never signs), so that only aud differs between the token
 # refused and the one accepted. key_cache_refresh = 1 makes every program
-# re-read keys and clients a second after a change in SQL.
+# re-read keys and clients a second after a change in SQL; the test waits
+# for the state it asserts next (eventually, polled with a deadline),
+# never for a fixed time.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 STACK_CONF_EXTRA="key_cache_refresh = 1
 jwks_max_age = 0"
@@ -40,6 +42,19 @@ get6() {
 }
 ALL200="200 200 200 200 200 200"
 ALL401="401 401 401 401 401 401"
+# States to wait for (with eventually): $GOT keeps what was seen last.
+get6_is() {
+	GOT=$(get6 "$1")
+	[ "$GOT" = "$2" ]
+}
+get1_is() {
+	AUTH=$1 api GET /api/Products/GetById/1
+	[ "$STATUS" = "$2" ]
+}
+jwks_is() {
+	GOT=$(jwks_kids)
+	[ "$GOT" = "$1" ]
+}
 
 api_user admin@example.com Password@123 Editor Admin || bail_out "register failed"
 uid=$(stack_sql "SELECT Id FROM Users WHERE Email = 'admin@example.com'")
@@ -61,11 +76,11 @@ ok $? "another key is active"
 # verifier knows the new one, keys.h); make it retired a minute ago, well
 # within its grace.
 stack_sql "UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL 60 SECOND WHERE KeyId = '$kid_a'"
-sleep 2
+both=$(printf '%s\n' "$kid_a" "$kid_b" | sort | tr '\n' ' ' | sed 's/ $//')
+eventually jwks_is "$both"
+is "$GOT" "$both" "JWKS publishes both keys"
 AUTH=$T_A api GET /api/Products/GetById/1
 is "$STATUS" 200 "a token of the retired key, within grace: 200"
-is "$(jwks_kids)" "$(printf '%s\n' "$kid_a" "$kid_b" | sort | tr '\n' ' ' | sed 's/ $//')" \
-    "JWKS publishes both keys"
 
 # --- A test-only key, imported with jwtauthctl (sealed and bound to the
 # master key like every trusted row, keys.h), retired: nothing ever signs
@@ -86,8 +101,8 @@ stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive, Crea
 is "$(get6 "$T_A")" "$ALL200" "the retired key's token, six times: accepted (and remembered)"
 stack_sql "UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL $((GRACE + 1)) SECOND
     WHERE KeyId = '$kid_a'"
-sleep 2
-is "$(get6 "$T_A")" "$ALL401" "past grace: refused by every worker, though each had accepted it"
+eventually get6_is "$T_A" "$ALL401"
+is "$GOT" "$ALL401" "past grace: refused by every worker, though each had accepted it"
 AUTH=$T_A api GET /api/Products/GetById/1
 is "$STATUS $BODY" '401 {"message":"The signing key is unknown."}' "a token of a key retired past grace: 401"
 is "$(header WWW-Authenticate)" 'Bearer error="invalid_token", error_description="The signing key is unknown."' \
@@ -141,13 +156,11 @@ t_new=$(mint '"https://new.example.com"')
 get1 "$t_new"
 is "$STATUS" 401 "aud https://new.example.com before its client exists: 401"
 stack_sql "INSERT INTO Clients (ClientId, Name, ClientURL) VALUES ('Client3', 'New', 'https://new.example.com')"
-sleep 2
-get1 "$t_new"
-is "$STATUS" 200 "... once Client3 is registered with that URL: 200"
-is "$(get6 "$t_new")" "$ALL200" "... on every worker (which remember it)"
+eventually get6_is "$t_new" "$ALL200"
+is "$GOT" "$ALL200" "... once Client3 is registered with that URL: 200, on every worker (which remember it)"
 stack_sql "DELETE FROM Clients WHERE ClientId = 'Client3'"
-sleep 2
-is "$(get6 "$t_new")" "$ALL401" "Client3 deleted: its token is refused by every worker"
+eventually get6_is "$t_new" "$ALL401"
+is "$GOT" "$ALL401" "Client3 deleted: its token is refused by every worker"
 get1 "$t_new"
 is "$STATUS $BODY" '401 {"message":"The audience is invalid."}' "... as of an unknown audience"
 
@@ -166,8 +179,7 @@ is "$STATUS $BODY" '401 {"message":"The signing key is unknown."}' \
 # Past grace, the test key goes the way of the first one.
 stack_sql "UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL $((GRACE + 1)) SECOND
     WHERE KeyId = '$kid_t'"
-sleep 2
-get1 "$good"
+eventually get1_is "$good" 401
 is "$STATUS $BODY" '401 {"message":"The signing key is unknown."}' "the test key past grace: its token is refused"
 
 done_testing
