@@ -126,7 +126,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->access_token_lifetime = 3600;
 	cfg->refresh_token_lifetime = 604800;
 	cfg->clock_skew = 60;
-	cfg->refresh_reuse_interval = 5;
+	cfg->refresh_reuse_interval = 2;
 	strcpy(cfg->master_key_file, SYSCONFDIR "/jwtauth/master.key");
 	cfg->rsa_key_bits = 2048;
 	cfg->key_cache_refresh = 5;

@@ -50,7 +50,7 @@ struct cfg {
 	unsigned int access_token_lifetime;   /* 3600 s */
 	unsigned int refresh_token_lifetime;  /* 604800 s (7 days) */
 	unsigned int clock_skew;              /* 60 s */
-	unsigned int refresh_reuse_interval;  /* 5 s: a rotated token seen again this soon is a duplicate, not reuse */
+	unsigned int refresh_reuse_interval;  /* 2 s: a rotated token seen again this soon is a duplicate, not reuse */
 
 	/* Signing keys (SPEC §6) */
 	char master_key_file[CFG_STR_MAX];    /* SYSCONFDIR "/jwtauth/master.key" */

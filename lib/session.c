@@ -189,6 +189,7 @@ done:
 
 struct stored_token {
 	long long id, user_id, client_id, revoked, expired, replaced_null, just_revoked;
+	long long child_live;   /* the token that replaced it is still unused */
 	char family[FAMILY_HEX + 1];
 	char client_name[CLIENT_ID_MAX + 1];
 	char url[CLIENT_URL_MAX + 1];
@@ -207,7 +208,7 @@ token_find(struct app *app, const char *hash, struct stored_token *t)
 		DB_OUT_INT(&t->id), DB_OUT_INT(&t->user_id), DB_OUT_INT(&t->client_id),
 		DB_OUT_STR(t->family, sizeof(t->family)), DB_OUT_INT(&t->revoked),
 		DB_OUT_INT(&t->expired), DB_OUT_INT_N(&replaced, &replaced_null),
-		DB_OUT_INT(&t->just_revoked),
+		DB_OUT_INT(&t->just_revoked), DB_OUT_INT(&t->child_live),
 		DB_OUT_STR(t->client_name, sizeof(t->client_name)),
 		DB_OUT_STR(t->url, sizeof(t->url)),
 		DB_OUT_STR(t->scope, sizeof(t->scope)),
@@ -220,6 +221,7 @@ token_find(struct app *app, const char *hash, struct stored_token *t)
 	    "SELECT rt.Id, rt.UserId, rt.ClientId, rt.FamilyId, rt.IsRevoked, "
 	    "rt.ExpiresAt <= UTC_TIMESTAMP(), rt.ReplacedBy, "
 	    "IFNULL(rt.RevokedAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0), "
+	    "IFNULL((SELECT ch.IsRevoked = 0 FROM RefreshTokens ch WHERE ch.Id = rt.ReplacedBy), 0), "
 	    "c.ClientId, c.ClientURL, IFNULL(rt.Scope, ''), c.Scopes "
 	    "FROM RefreshTokens rt JOIN Clients c ON c.Id = rt.ClientId "
 	    "WHERE rt.TokenHash = ?", p, DB_NPARAMS(p), c, DB_NPARAMS(c), NULL, NULL, &n) != DB_OK)
@@ -299,8 +301,11 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 	if (old.revoked) {
 		/* A request that reached us only after a concurrent one with
 		 * the same token committed its rotation (session.h) is no
-		 * reuse: the winner's new token must survive it. */
-		if (!old.replaced_null && old.just_revoked)
+		 * reuse: the winner's new token must survive it. Only while
+		 * that new token is unused, though (issue 16): once it was
+		 * itself rotated or revoked, a copy of the old one is in other
+		 * hands, however soon it comes back. */
+		if (!old.replaced_null && old.just_revoked && old.child_live)
 			log_info("refresh token of user %lld presented again just after "
 			    "its rotation: taken for a duplicate", old.user_id);
 		else if (!old.replaced_null) {

@@ -13,7 +13,9 @@
  * or a duplicate that reached another worker just after the rotation
  * committed), get 401 "Refresh token has been revoked." without revoking
  * the family: they cannot be told apart from a client that sent the same
- * request twice, and the winner's new token must survive that.
+ * request twice, and the winner's new token must survive that. Unless the
+ * new token has been used (rotated or revoked) already: then the copy is
+ * in other hands, and it is reuse whatever the interval (issue 16).
  */
 #ifndef JWTAUTH_SESSION_H
 #define JWTAUTH_SESSION_H

@@ -44,7 +44,7 @@ test_defaults(void)
 	is_int(c.access_token_lifetime, 3600, "default access_token_lifetime");
 	is_int(c.refresh_token_lifetime, 604800, "default refresh_token_lifetime");
 	is_int(c.clock_skew, 60, "default clock_skew");
-	is_int(c.refresh_reuse_interval, 5, "default refresh_reuse_interval");
+	is_int(c.refresh_reuse_interval, 2, "default refresh_reuse_interval");
 	is_str(c.master_key_file, SYSCONFDIR "/jwtauth/master.key", "default master_key_file");
 	is_int(c.rsa_key_bits, 2048, "default rsa_key_bits");
 	is_int(c.key_cache_refresh, 5, "default key_cache_refresh");
