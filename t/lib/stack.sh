@@ -285,6 +285,7 @@ stack_mariadb_stop() {
 #
 # Variables read: STACK_HTTPS_PORT (default: a free port), STACK_WORKERS
 # (workers per program, default 2), RATE_LIMIT (off: no limit_req),
+# STACK_NGINX_SED (one more sed expression for nginx/jwtauth.conf),
 # STACK_PROGRAMS (default: every program).
 # ---------------------------------------------------------------------------
 
@@ -396,11 +397,13 @@ stack_nginx_conf() {
 	[ "$(id -u)" = 0 ] && _user="user root;"
 	_rl='s/^$//'
 	[ "${RATE_LIMIT:-on}" = off ] && _rl='/limit_req\( \|_zone \)/d'
+	_more='s/^$//'
+	[ -n "${STACK_NGINX_SED:-}" ] && _more=$STACK_NGINX_SED
 	sed -e "s|/run/jwtauth/|$STACK_DIR/run/|g" \
 	    -e "s|/etc/jwtauth/tls/|$STACK_DIR/tls/|g" \
 	    -e "s|listen 443 ssl|listen 127.0.0.1:$STACK_HTTPS_PORT ssl|" \
 	    -e '/listen \[::\]:443/d' \
-	    -e "$_rl" \
+	    -e "$_rl" -e "$_more" \
 	    -e "s|^\tlocation / {|\tinclude $_n/protected.conf;\n&|" \
 	    "$top_srcdir/nginx/jwtauth.conf" >"$_n/jwtauth.conf" || return 1
 	stack_nginx_gateway || return 1
