@@ -7,8 +7,9 @@
 #    exactly once: a pool minted beforehand, then the new tokens of the
 #    answers, so families grow chains), and GetById with a valid token.
 #    The refresh and login clients stop sending those a few seconds before
-#    the end (t/lib/wrk/refresh.lua, "drain"), so that when wrk stops no
-#    rotation is in flight and every one the server made was seen.
+#    the end and then wait until none of theirs is in flight
+#    (t/lib/wrk/common.lua, "Draining"); only then are they stopped, so
+#    every rotation the server made was seen, however slow the machine.
 #    Then: no 5xx and no socket error or timeout; every request answered
 #    200; as many rows with ReplacedBy as 200 refreshes; as many new rows
 #    as 200 logins and refreshes; every family has exactly one live token,
@@ -101,24 +102,39 @@ workers >"$TAP_TMP/workers.before"
 
 # ---- 1. load -------------------------------------------------------------------
 diag "load: ${LOAD_SECONDS}s of Login + RefreshToken + GetById (no logins or refreshes in the last ${DRAIN}s)"
+# run_wrk NAME SECONDS ARGS...: wrk itself (exec: $! is its pid, for SIGINT).
 run_wrk() {
-	_name=$1
-	shift
-	wrk -t1 --timeout 30s -d "${LOAD_SECONDS}s" "$@" >"$TAP_TMP/wrk.$_name" 2>&1
+	_name=$1 _secs=$2
+	shift 2
+	exec wrk -t1 --timeout 30s -d "${_secs}s" "$@" >"$TAP_TMP/wrk.$_name" 2>&1
 }
-WRK_USERS=$TAP_TMP/users WRK_DRAIN_AFTER=$((LOAD_SECONDS - DRAIN)) \
-    run_wrk login -c4 -s "$WRK_LUA/login.lua" "$STACK_URL" &
+# The writers run until they have drained (at most LONG s, far beyond
+# any wait: a writer that never drains fails the counts below).
+LONG=$((LOAD_SECONDS + 600))
+WRK_USERS=$TAP_TMP/users WRK_DRAIN_AFTER=$((LOAD_SECONDS - DRAIN)) WRK_DRAINED=$TAP_TMP/drained.login \
+    run_wrk login "$LONG" -c4 -s "$WRK_LUA/login.lua" "$STACK_URL" &
 p1=$!
-WRK_POOL=$TAP_TMP/pool WRK_DRAIN_AFTER=$((LOAD_SECONDS - DRAIN)) \
-    run_wrk refresh -c8 -s "$WRK_LUA/refresh.lua" "$STACK_URL" &
+WRK_POOL=$TAP_TMP/pool WRK_DRAIN_AFTER=$((LOAD_SECONDS - DRAIN)) WRK_DRAINED=$TAP_TMP/drained.refresh \
+    run_wrk refresh "$LONG" -c8 -s "$WRK_LUA/refresh.lua" "$STACK_URL" &
 p2=$!
+tap_at_exit 'kill -INT "$p1" "$p2" 2>/dev/null'
 WRK_TOKEN_FILE=$TAP_TMP/access WRK_COUNT=1 \
-    run_wrk getbyid -c8 -s "$WRK_LUA/get.lua" "$STACK_URL/api/Products/GetById/1" &
+    run_wrk getbyid "$LOAD_SECONDS" -c8 -s "$WRK_LUA/get.lua" "$STACK_URL/api/Products/GetById/1" &
 p3=$!
 # Only these: the stack's servers are this shell's children too.
+wait "$p3"; rc3=$?
+i=0
+until [ -e "$TAP_TMP/drained.login.1" ] && [ -e "$TAP_TMP/drained.refresh.1" ]; do
+	i=$((i + 1))
+	[ "$i" -gt $((LONG * 10)) ] && break
+	sleep 0.1
+done
+[ -e "$TAP_TMP/drained.login.1" ] && [ -e "$TAP_TMP/drained.refresh.1" ]
+ok $? "the login and refresh clients drained (no write left in flight)"
+# wrk reports on SIGINT as at the end of its duration.
+kill -INT "$p1" "$p2"
 wait "$p1"; rc1=$?
 wait "$p2"; rc2=$?
-wait "$p3"; rc3=$?
 is "$rc1 $rc2 $rc3" "0 0 0" "the three wrk runs ended normally"
 
 L=$TAP_TMP/wrk.login R=$TAP_TMP/wrk.refresh G=$TAP_TMP/wrk.getbyid

@@ -40,6 +40,41 @@ function share(path)
 	return out
 end
 
+-- Draining (t/load.t). With WRK_DRAIN_AFTER set, a script sends its
+-- writes (logins, refreshes) only for that many seconds, then GETs of
+-- WRK_DRAIN_PATH (/api/Products/GetAll, whose body is a JSON array).
+-- Once none of its writes is in flight, the thread stops and creates the
+-- file WRK_DRAINED.<thread id>; the caller waits for that file and then
+-- ends wrk (SIGINT), so that every write the server made was answered and
+-- counted, however slowly this machine serves them.
+function drain_init()
+	-- wrk 4 calls request() once on its first thread before any
+	-- connection, to check it (script_verify_request), and never sends
+	-- what that call returns: that write is never answered.
+	writes_in_flight = id == 1 and -1 or 0
+	local after = tonumber(os.getenv("WRK_DRAIN_AFTER") or "")
+	drain_at = after and os.time() + after or nil
+	drain = wrk.format("GET", os.getenv("WRK_DRAIN_PATH") or "/api/Products/GetAll")
+end
+
+function draining()
+	return drain_at ~= nil and os.time() >= drain_at
+end
+
+-- From response(), after counting: stop once drained.
+function drain_check()
+	if drained or writes_in_flight > 0 or not draining() then
+		return
+	end
+	drained = true
+	local path = os.getenv("WRK_DRAINED")
+	if path then
+		local f = assert(io.open(path .. "." .. id, "w"))
+		f:close()
+	end
+	wrk.thread:stop()
+end
+
 -- JSON string contents from our own inputs (tokens, e-mail addresses and
 -- passwords made by the tests): only " and \ need escaping.
 function jstr(s)

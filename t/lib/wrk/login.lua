@@ -4,8 +4,8 @@
 --
 --   WRK_USERS        file of accounts (required)
 --   WRK_CLIENT       ClientId (Client1)
---   WRK_DRAIN_AFTER  as in refresh.lua: after so many seconds, GET
---   WRK_DRAIN_PATH   instead, so that no login is in flight at the end
+--   WRK_DRAIN_AFTER  seconds after which no login is sent any more
+--   WRK_DRAIN_PATH   and WRK_DRAINED: see "Draining" in common.lua
 -- Counts, with WRK_COUNT=1 or WRK_DRAIN_AFTER (else the answers are not
 -- parsed, to spend the least client CPU): "login STATUS", "drain STATUS".
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -32,17 +32,16 @@ function init(args)
 			'","ClientId":"' .. client .. '"}')
 	end
 	next_req = 1
-	local after = tonumber(os.getenv("WRK_DRAIN_AFTER") or "")
-	drain_at = after and os.time() + after or nil
-	drain = wrk.format("GET", os.getenv("WRK_DRAIN_PATH") or "/api/Products/GetAll")
+	drain_init()
 end
 
 function request()
-	if drain_at and os.time() >= drain_at then
+	if draining() then
 		return drain
 	end
 	local r = reqs[next_req]
 	next_req = next_req % #reqs + 1
+	writes_in_flight = writes_in_flight + 1
 	return r
 end
 
@@ -51,7 +50,9 @@ if os.getenv("WRK_COUNT") == "1" or os.getenv("WRK_DRAIN_AFTER") then
 		if body:sub(1, 1) == "[" then
 			count("drain", status)
 		else
+			writes_in_flight = writes_in_flight - 1
 			count("login", status)
 		end
+		drain_check()
 	end
 end

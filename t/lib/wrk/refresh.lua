@@ -7,11 +7,8 @@
 --
 --   WRK_POOL        file of refresh tokens (required)
 --   WRK_CLIENT      ClientId the tokens were issued to (Client1)
---   WRK_DRAIN_AFTER seconds after which no refresh is sent any more: the
---                   rest of the run GETs WRK_DRAIN_PATH instead, so that
---                   when wrk stops no refresh is in flight and every
---                   rotation the server made was seen by the client
---   WRK_DRAIN_PATH  (/api/Products/GetAll, whose body is a JSON array)
+--   WRK_DRAIN_AFTER seconds after which no refresh is sent any more
+--   WRK_DRAIN_PATH  and WRK_DRAINED: see "Draining" in common.lua
 -- A thread whose queue is empty (all its tokens in flight) sends a drain
 -- request too. Counts: "refresh STATUS" and "drain STATUS".
 --
@@ -29,14 +26,12 @@ function init(args)
 	queue = share(assert(os.getenv("WRK_POOL"), "WRK_POOL is not set"))
 	head, tail = 1, #queue
 	client = jstr(os.getenv("WRK_CLIENT") or "Client1")
-	local after = tonumber(os.getenv("WRK_DRAIN_AFTER") or "")
-	drain_at = after and os.time() + after or nil
-	drain = wrk.format("GET", os.getenv("WRK_DRAIN_PATH") or "/api/Products/GetAll")
+	drain_init()
 	headers = { ["Content-Type"] = "application/json" }
 end
 
 function request()
-	if drain_at and os.time() >= drain_at then
+	if draining() then
 		return drain
 	end
 	if head > tail then
@@ -49,6 +44,7 @@ function request()
 	local t = queue[head]
 	queue[head] = nil
 	head = head + 1
+	writes_in_flight = writes_in_flight + 1
 	return wrk.format("POST", "/api/Auth/RefreshToken", headers,
 		'{"RefreshToken":"' .. jstr(t) .. '","ClientId":"' .. client .. '"}')
 end
@@ -57,15 +53,17 @@ if parse then
 	function response(status, hdrs, body)
 		if body:sub(1, 1) == "[" then
 			count("drain", status)
-			return
-		end
-		count("refresh", status)
-		if status == 200 and recycle then
-			local t = body:match('"RefreshToken":"([^"]+)"')
-			if t then
-				tail = tail + 1
-				queue[tail] = t
+		else
+			writes_in_flight = writes_in_flight - 1
+			count("refresh", status)
+			if status == 200 and recycle then
+				local t = body:match('"RefreshToken":"([^"]+)"')
+				if t then
+					tail = tail + 1
+					queue[tail] = t
+				end
 			end
 		end
+		drain_check()
 	end
 end
