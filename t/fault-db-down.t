@@ -8,24 +8,27 @@
 #   2. MariaDB started again: the same workers serve again (login,
 #      refresh, GetById, every endpoint) without a restart.
 #   3. MariaDB frozen (SIGSTOP: the socket accepts, nobody answers): the
-#      configured 2 s timeouts end each request in a 503 instead of a hang.
+#      configured 5 s timeouts end each request in a 503 instead of a hang.
 #   4. Thawed: everything works again; nothing was half written.
 #
 # Each request's time comes from curl's time_total and must stay under
-# 15 s: a hang check, not a performance assertion.
+# 60 s: a hang check, not a performance assertion (a request may wait for
+# up to four timeouts: the query, the reconnect, the retried query). The
+# timeouts are the shipped defaults, not shorter: a query of the phases
+# where MariaDB runs must never meet them, however loaded the machine.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 # key_cache_refresh = 1: the programs' caches of keys and audiences come
 # due during each outage, so what they do when a reload fails is tested.
-STACK_CONF_EXTRA="db_connect_timeout = 2
-db_read_timeout = 2
-db_write_timeout = 2
+STACK_CONF_EXTRA="db_connect_timeout = 5
+db_read_timeout = 5
+db_write_timeout = 5
 key_cache_refresh = 1
 argon2_opslimit = 1
 argon2_memlimit = 8K"
 api_stack
 
 UNAVAILABLE='{"message":"Service temporarily unavailable."}'
-HANG=15
+HANG=60
 PROGRAMS="login refresh-token users products jwks"
 
 # treq METHOD PATH [BODY]: api, plus $SECS, curl's time_total.
