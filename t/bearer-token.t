@@ -216,10 +216,11 @@ tkid=$(thumbprint "$TAP_TMP/test.pem")
 # key_cache_refresh (1 s here): the lookups above were for garbage kids.
 sleep 2
 TH="{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$tkid\"}"
-now=$(date +%s)
-# claims JQ-EXPRESSION: a correct payload, then changed by the expression.
+# claims JQ-EXPRESSION: a correct payload, then changed by the expression
+# ($now in it is the time of this call: every token is minted just before
+# it is sent, so a slow run cannot carry one across a time limit).
 claims() {
-	jq -cn --arg iss "$STACK_URL" --arg sub "$uid" --argjson now "$now" "{iss: \$iss,
+	jq -cn --arg iss "$STACK_URL" --arg sub "$uid" --argjson now "$(date +%s)" "{iss: \$iss,
 	    aud: \"https://client1.com\", sub: \$sub, jti: \"6f1c0a4e-8d1b-4f53-9a4e-2f0d4c1e9b7a\",
 	    iat: \$now, nbf: \$now, exp: (\$now + 600), email: \"ivan@example.com\", name: \"Test\",
 	    role: [\"User\"]} | ${1:-.}"
