@@ -18,10 +18,10 @@ jwks GET /.well-known/jwks.json -'
 # $TAP_TMP/err, exit status in $rc.
 cgi() {
 	if [ "$5" = - ]; then
-		env -i JWTAUTH_CONFIG="$1" REQUEST_METHOD="$3" REQUEST_URI="$4" \
+		env_i JWTAUTH_CONFIG="$1" REQUEST_METHOD="$3" REQUEST_URI="$4" \
 		    "$top_builddir/cgi-bin/$2" >"$TAP_TMP/out" 2>"$TAP_TMP/err" </dev/null
 	else
-		printf '%s' "$5" | env -i JWTAUTH_CONFIG="$1" REQUEST_METHOD="$3" REQUEST_URI="$4" \
+		printf '%s' "$5" | env_i JWTAUTH_CONFIG="$1" REQUEST_METHOD="$3" REQUEST_URI="$4" \
 		    CONTENT_TYPE=application/json CONTENT_LENGTH="$(printf '%s' "$5" | wc -c | tr -d ' ')" \
 		    "$top_builddir/cgi-bin/$2" >"$TAP_TMP/out" 2>"$TAP_TMP/err"
 	fi

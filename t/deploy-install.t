@@ -85,7 +85,7 @@ ok $? "jwtauth-spawn: executable, valid sh, runs \$(libexecdir)/jwtauth"
 "$D$sbindir/jwtauthctl" migrate --help | grep -q "(default $pkgdatadir/sql/migrations)"
 ok $? "jwtauthctl migrate defaults to \$(pkgdatadir)/sql/migrations"
 printf 'db_nonsense = 1\n' >"$TAP_TMP/bad.conf"
-env -i JWTAUTH_CONFIG="$TAP_TMP/bad.conf" REQUEST_METHOD=GET REQUEST_URI=/.well-known/jwks.json \
+env_i JWTAUTH_CONFIG="$TAP_TMP/bad.conf" REQUEST_METHOD=GET REQUEST_URI=/.well-known/jwks.json \
     "$D$libexecdir/jwtauth/jwks" 2>/dev/null | tr -d '\r' | head -n 1 >"$TAP_TMP/status"
 is "$(cat "$TAP_TMP/status")" "Status: 500 Internal Server Error" "the installed jwks runs as CGI"
 

@@ -19,7 +19,7 @@ is "$STATUS" 405 "POST /health: 405"
 is "$(header Allow)" "GET" "... Allow: GET"
 
 # The same program as plain CGI answers it too (shared hosting).
-env -i JWTAUTH_CONFIG="$JWTAUTH_CONFIG" REQUEST_METHOD=GET REQUEST_URI=/health \
+env_i JWTAUTH_CONFIG="$JWTAUTH_CONFIG" REQUEST_METHOD=GET REQUEST_URI=/health \
     "$top_builddir/cgi-bin/jwks" >"$TAP_TMP/cgi" 2>"$TAP_TMP/cgi.err"
 is "$(tr -d '\r' <"$TAP_TMP/cgi" | head -n 1)" "Status: 200 OK" "as CGI: Status 200"
 is "$(tr -d '\r' <"$TAP_TMP/cgi" | tail -n 1)" '{"status":"ok"}' "as CGI: status ok"
@@ -33,7 +33,7 @@ is "$BODY" '{"status":"unavailable"}' "database stopped: status unavailable"
 grep -q 'cannot connect to MariaDB' "$TAP_TMP/log/jwks.log"
 ok $? "database stopped: the reason is in the jwks log"
 
-env -i JWTAUTH_CONFIG="$JWTAUTH_CONFIG" REQUEST_METHOD=GET REQUEST_URI=/health \
+env_i JWTAUTH_CONFIG="$JWTAUTH_CONFIG" REQUEST_METHOD=GET REQUEST_URI=/health \
     "$top_builddir/cgi-bin/jwks" >"$TAP_TMP/cgi" 2>"$TAP_TMP/cgi.err"
 is "$(tr -d '\r' <"$TAP_TMP/cgi" | head -n 1)" "Status: 503 Service Unavailable" "as CGI, database stopped: Status 503"
 is "$(tr -d '\r' <"$TAP_TMP/cgi" | tail -n 1)" '{"status":"unavailable"}' "as CGI: status unavailable"

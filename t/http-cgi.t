@@ -21,7 +21,7 @@ PTYPE='{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One
 cgi() {
 	body=$1
 	shift
-	printf '%s' "$body" | env -i "$@" ${HTTP_ECHO_WRAP:-} "$ECHO" >"$TAP_TMP/out" 2>>"$TAP_TMP/err"
+	printf '%s' "$body" | env_i "$@" ${HTTP_ECHO_WRAP:-} "$ECHO" >"$TAP_TMP/out" 2>>"$TAP_TMP/err"
 	rc=$?
 }
 

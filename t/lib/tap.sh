@@ -66,6 +66,16 @@ trap 'tap_run_cleanup' EXIT
 # A test killed by a signal must not leave its servers running.
 trap 'exit 130' INT TERM HUP PIPE
 
+# env_i VAR=value... COMMAND...: env -i, but keeping the sanitizers'
+# options. quickstart's sanitized run sets ASAN_OPTIONS and UBSAN_OPTIONS
+# with a log_path where every report becomes a file that fails the run; a
+# program started with a cleared environment (as a CGI host starts it)
+# would lose them and report to a stderr nobody reads.
+env_i() {
+	env -i ${ASAN_OPTIONS:+"ASAN_OPTIONS=$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} "$@"
+}
+
 tap_tmpdir() {
 	TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/jwtauth-test.XXXXXX") || bail_out "mktemp failed"
 }
