@@ -955,6 +955,7 @@ cmd_client_secret(struct app *app, int argc, char **argv, const struct cmd *c)
 		fputc('\n', stderr);
 		rc = EXIT_FAIL;
 	} else {
+		event_log("client_secret_change", "client", argv[0], (char *)NULL);
 		put_secret(argv[0], secret);
 		rc = EXIT_OK;
 	}

@@ -13,6 +13,7 @@
 #include "account.h"
 #include "app.h"
 #include "client.h"
+#include "event.h"
 #include "log.h"
 #include "oauth2.h"
 #include "session.h"
@@ -88,11 +89,18 @@ authenticate(struct app *app, const char *authorization, const struct form *f,
 	case CLIENT_AUTH_INVALID_REQUEST:
 		fail(a, 400, OAUTH2_INVALID_REQUEST, how.why);
 		return -1;
-	case CLIENT_AUTH_FAILED:
+	case CLIENT_AUTH_FAILED: {
+		char cid[256];
+
+		/* A security event (event.h): the client id if sent in the form. */
+		event_log("client_auth_failure", "client", id != NULL ?
+		    event_strn(cid, sizeof(cid), id, id_len) : NULL,
+		    "header", how.used_header ? "yes" : "no", "reason", how.why, (char *)NULL);
 		/* RFC 6749 §5.2: 401; WWW-Authenticate when the header was used. */
 		fail(a, 401, OAUTH2_INVALID_CLIENT, how.why);
 		a->www_basic = how.used_header;
 		return -1;
+	}
 	default:
 		unavailable(a);
 		return -1;

@@ -339,6 +339,7 @@ s2=$(secret_of)
 ok $? "  prints a new secret"
 case $(cat "$TAP_TMP/stderr") in *"$s2"*|"") r=1 ;; *) r=0 ;; esac
 ok $r "  and not on stderr, where its security event goes"
+has_event "${EV}client_secret_change actor=jwtauthctl uid=[0-9]+ client=Svc\$" "  event client_secret_change"
 is "$(q "SELECT SecretHash FROM Clients WHERE ClientId = 'Svc'")" \
     "$(printf '%s' "$s2" | sha256sum | cut -d' ' -f1)" "  which replaces the old one"
 run client secret Client3

@@ -3,16 +3,18 @@
 # programs of a real stack: one logfmt line each, with the address nginx
 # passed: login_success, login_failure, login_throttled (login.log),
 # refresh_reuse, logout_all (refresh-token.log), password_change
-# (users.log); and never a password, a refresh token or an access token in
-# any log of the run. jwtauthctl's events: t/jwtauthctl.t.
+# (users.log), client_auth_failure and the password grant's login events
+# (oauth2.log); and never a password, a refresh token, an access token or
+# a client secret in any log of the run. jwtauthctl's events:
+# t/jwtauthctl.t.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 STACK_CONF_EXTRA="login_max_failures = 2
 argon2_opslimit = 1
 argon2_memlimit = 8K"
-STACK_PROGRAMS="login refresh-token users jwks"
+STACK_PROGRAMS="login refresh-token users jwks oauth2"
 api_stack
 L=$TAP_TMP/log
-PRE='^jwtauth\[[0-9]+\] event [a-z-]+: time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z event='
+PRE='^jwtauth\[[0-9]+\] event [a-z0-9-]+: time=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z event='
 
 # event LOG REGEX "name": a line of LOG matches PRE + REGEX (waiting for it
 # a little: a worker writes its line as it answers).
@@ -81,12 +83,29 @@ AUTH=$TOKEN api PUT /api/Users/UpdateProfile '{"Firstname":"Daniel"}'
 grep -c 'event=password_change' "$L/users.log" >"$TAP_TMP/n"
 is "$(cat "$TAP_TMP/n")" 1 "a profile change without a password: no password_change"
 
+# ---- OAuth 2.0 (SPEC §9): client authentication, the password grant -----------------------
+"$top_builddir/jwtauthctl" client add Backend "Backend service" https://backend.example \
+    --confidential >"$TAP_TMP/client.out" 2>/dev/null || bail_out "client add failed"
+csecret=$(sed -n 's/^client secret of Backend (shown once, keep it safe): //p' "$TAP_TMP/client.out")
+secrets="$secrets $csecret Wrong-secret-42"
+token_form() {
+	stack_curl -o /dev/null -w '%{http_code}' -X POST "$STACK_URL/oauth2/token" "$@"
+}
+is "$(token_form -d grant_type=client_credentials -d client_id=Backend -d client_secret=Wrong-secret-42)" \
+    401 "(a wrong client secret)"
+event "$L/oauth2.log" "client_auth_failure client_ip=127\.0\.0\.1 client=Backend header=no reason=\"[^\"]+\"" \
+    "client_auth_failure: client, how it was sent, why"
+is "$(token_form -d grant_type=password -d username=dan@example.com -d password=Wrong-pw-5678 -d client_id=Client1)" \
+    400 "(the password grant with a wrong password)"
+event "$L/oauth2.log" "login_failure client_ip=127\.0\.0\.1 user=dan@example\.com client=Client1 reason=bad_password" \
+    "the password grant's failure is a login_failure too"
+
 # ---- nothing secret anywhere --------------------------------------------------------------
 leaks=
 for s in $secrets; do
 	grep -rqF -- "$s" "$L" && leaks="$leaks ${s%"${s#????????}"}..."
 done
-is "$leaks" "" "no password, access token or refresh token of this run in any log"
+is "$leaks" "" "no password, access token, refresh token or client secret of this run in any log"
 grep -h ' event ' "$L"/*.log | awk '{ if (length($0) > 1024) bad = 1 } END { exit bad }'
 ok $? "every event line fits log.c's line"
 
