@@ -9,7 +9,7 @@
 . "$top_srcdir/t/lib/tap.sh"
 tap_tmpdir
 
-for target in jwt reqjson cfg b64url bearer http authz; do
+for target in jwt reqjson cfg b64url bearer http authz form; do
 	bin=$top_builddir/t/fuzz/fuzz-$target
 	corpus=$top_srcdir/t/fuzz/corpus/$target
 	log=$TAP_TMP/$target.log

@@ -18,7 +18,7 @@
 #                                 then in t/fuzz/run/<target>/artifacts/)
 #   make fuzz-clean               remove t/fuzz/bin/ and t/fuzz/run/
 
-fuzz_targets = jwt reqjson cfg b64url bearer http authz
+fuzz_targets = jwt reqjson cfg b64url bearer http form authz
 
 # --- (a) make check -----------------------------------------------------
 fuzz_check_programs = \
@@ -28,6 +28,7 @@ fuzz_check_programs = \
 	t/fuzz/fuzz-b64url \
 	t/fuzz/fuzz-bearer \
 	t/fuzz/fuzz-http \
+	t/fuzz/fuzz-form \
 	t/fuzz/fuzz-authz
 check_PROGRAMS += $(fuzz_check_programs)
 t_fuzz_fuzz_jwt_SOURCES = t/fuzz/fuzz-jwt.c t/fuzz/standalone.c t/fuzz/fuzz.h
@@ -36,10 +37,11 @@ t_fuzz_fuzz_cfg_SOURCES = t/fuzz/fuzz-cfg.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_b64url_SOURCES = t/fuzz/fuzz-b64url.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_bearer_SOURCES = t/fuzz/fuzz-bearer.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_http_SOURCES = t/fuzz/fuzz-http.c t/fuzz/standalone.c t/fuzz/fuzz.h
+t_fuzz_fuzz_form_SOURCES = t/fuzz/fuzz-form.c t/fuzz/standalone.c t/fuzz/fuzz.h
 t_fuzz_fuzz_authz_SOURCES = t/fuzz/fuzz-authz.c t/fuzz/standalone.c t/fuzz/fuzz.h
 
 TESTS += t/fuzz-corpus.t
-EXTRA_DIST += t/fuzz-corpus.t t/fuzz/corpus t/fuzz/json.dict t/fuzz/cfg.dict \
+EXTRA_DIST += t/fuzz-corpus.t t/fuzz/corpus t/fuzz/json.dict t/fuzz/cfg.dict t/fuzz/form.dict \
 	t/fuzz/README.md t/fuzz/.gitignore
 
 # --- (b) make fuzz ------------------------------------------------------
@@ -60,6 +62,7 @@ fuzz_bins = \
 	t/fuzz/bin/fuzz-b64url \
 	t/fuzz/bin/fuzz-bearer \
 	t/fuzz/bin/fuzz-http \
+	t/fuzz/bin/fuzz-form \
 	t/fuzz/bin/fuzz-authz
 
 fuzz: $(fuzz_bins)
@@ -89,6 +92,8 @@ t/fuzz/bin/fuzz-bearer: t/fuzz/fuzz-bearer.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.st
 	$(AM_V_GEN)$(FUZZ_LINK)
 t/fuzz/bin/fuzz-http: t/fuzz/fuzz-http.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.stamp
 	$(AM_V_GEN)$(FUZZ_LINK)
+t/fuzz/bin/fuzz-form: t/fuzz/fuzz-form.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.stamp
+	$(AM_V_GEN)$(FUZZ_LINK)
 t/fuzz/bin/fuzz-authz: t/fuzz/fuzz-authz.c t/fuzz/fuzz.h t/fuzz/bin/obj/lib.stamp
 	$(AM_V_GEN)$(FUZZ_LINK)
 
@@ -108,7 +113,8 @@ fuzz-run: fuzz
 	  rm -rf $$dir && $(MKDIR_P) $$dir/corpus $$dir/artifacts || exit 1; \
 	  cp $(srcdir)/t/fuzz/corpus/$$t/* $$dir/corpus/ || exit 1; \
 	  case $$t in jwt|bearer|reqjson|http) dict=$(srcdir)/t/fuzz/json.dict ;; \
-	    cfg) dict=$(srcdir)/t/fuzz/cfg.dict ;; *) dict= ;; esac; \
+	    cfg) dict=$(srcdir)/t/fuzz/cfg.dict ;; form) dict=$(srcdir)/t/fuzz/form.dict ;; \
+	    *) dict= ;; esac; \
 	  case $$t in jwt|bearer|http) maxlen=-max_len=12288 ;; *) maxlen= ;; esac; \
 	  t/fuzz/bin/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	    -print_final_stats=1 -close_fd_mask=2 $$maxlen \
