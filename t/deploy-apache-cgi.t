@@ -188,6 +188,36 @@ is "$(json "[.keys[] | select(.kid == \"$kid\")] | length")" 1 "JWKS: the token'
 AUTH=$TOKEN api POST /api/Auth/Logout "{\"RefreshToken\":\"$REFRESH\",\"ClientId\":\"Client1\"}"
 is "$STATUS $BODY" '200 {"Message":"Logout successful. Refresh token has been revoked."}' "Logout: 200"
 
+# The OAuth 2.0 surface (SPEC §9) through the same .htaccess: a password
+# grant, a refresh, introspections with Basic client credentials (which
+# CGIPassAuth lets through), the metadata.
+as_user jwtauth-cgi/jwtauthctl client add Svc Service https://svc.example --confidential \
+    >"$TAP_TMP/client.out" 2>&1
+svc=$(sed -n 's/^client secret of Svc (shown once, keep it safe): //p' "$TAP_TMP/client.out")
+[ -n "$svc" ]
+ok $? "jwtauthctl client add --confidential, as the account"
+oauth /oauth2/token 'grant_type=password&username=ada%40example.com&password=Password%40123' "Svc:$svc"
+is "$STATUS $(header Cache-Control)" "200 no-store" "oauth2 password grant with Basic credentials: 200"
+at=$(json .access_token)
+rt=$(json .refresh_token)
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$rt&client_id=Svc&client_secret=$svc"
+is "$STATUS" 200 "oauth2 refresh grant: 200"
+rt2=$(json .refresh_token)
+[ -n "$rt2" ] && [ "$rt2" != "$rt" ]
+ok $? "  a new refresh token"
+oauth /oauth2/introspect "token=$rt2" "Svc:$svc"
+is "$STATUS $(json '[.active, .client_id, .username] | map(tostring) | join(" ")')" \
+    "200 true Svc ada@example.com" "oauth2 introspection of the new refresh token: live"
+oauth /oauth2/introspect "token=$at" "Svc:$svc"
+is "$STATUS $(json '.active')" "200 true" "oauth2 introspection of the access token: live"
+oauth /oauth2/introspect "token=$rt" "Svc:$svc"
+is "$STATUS $BODY" '200 {"active":false}' "oauth2 introspection of the rotated-away token: not live"
+oauth /oauth2/introspect "token=$rt2" "Svc:wrong"
+is "$STATUS $(oauth_error) $(header WWW-Authenticate | cut -c1-5)" "401 invalid_client Basic" \
+    "oauth2 introspection with a wrong secret: 401 invalid_client"
+api GET /.well-known/oauth-authorization-server
+is "$STATUS $(json .token_endpoint)" "200 $STACK_URL/oauth2/token" "oauth2 metadata: 200, built from the issuer"
+
 api GET /api/Auth/Login
 is "$STATUS $(header Allow)" "405 POST" "GET on Login: 405 from the program"
 api GET /nowhere

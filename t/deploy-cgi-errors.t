@@ -91,4 +91,22 @@ printf 'Status: 503 Service Unavailable\r\nContent-Type: application/json; chars
 cmp -s "$TAP_TMP/out" "$TAP_TMP/want"
 ok $? "database unreachable: /health 503 unavailable"
 
+# oauth2 (SPEC §9): the same whole answers, in RFC 6749 §5.2's shape when
+# the program runs; 500 like every program when its config is broken.
+form='grant_type=client_credentials&client_id=Svc&client_secret=x'
+oauth2_cgi() {
+	printf '%s' "$form" | env -i JWTAUTH_CONFIG="$1" REQUEST_METHOD=POST REQUEST_URI=/oauth2/token \
+	    CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=${#form} \
+	    "$top_builddir/cgi-bin/oauth2" >"$TAP_TMP/out" 2>"$TAP_TMP/err"
+	rc=$?
+}
+oauth2_cgi "$TAP_TMP/bad.conf"
+answer "bad line: oauth2 answers 500" "Status: 500 Internal Server Error" "$INTERNAL"
+oauth2_cgi "$TAP_TMP/nodb.conf"
+printf 'Status: 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nPragma: no-cache\r\n\r\n{"error":"temporarily_unavailable","error_description":"Service temporarily unavailable."}' >"$TAP_TMP/want"
+cmp -s "$TAP_TMP/out" "$TAP_TMP/want" && [ "$rc" -eq 0 ]
+ok $? "database unreachable: oauth2 answers 503 temporarily_unavailable"
+grep -q "cannot connect to MariaDB" "$TAP_TMP/err"
+ok $? "database unreachable: oauth2 logs why on stderr"
+
 done_testing

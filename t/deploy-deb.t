@@ -41,7 +41,7 @@ fi
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$TAP_TMP/files"
 missing=
 for f in /usr/lib/jwtauth/login /usr/lib/jwtauth/refresh-token /usr/lib/jwtauth/users \
-    /usr/lib/jwtauth/products /usr/lib/jwtauth/jwks /usr/lib/jwtauth/authz /usr/sbin/jwtauthctl \
+    /usr/lib/jwtauth/products /usr/lib/jwtauth/jwks /usr/lib/jwtauth/authz /usr/lib/jwtauth/oauth2 /usr/sbin/jwtauthctl \
     /usr/share/man/man8/jwtauth.8.gz /usr/share/man/man8/jwtauthctl.8.gz \
     /usr/share/man/man5/jwtauth.conf.5.gz \
     /lib/systemd/system/jwtauth@.socket /lib/systemd/system/jwtauth@.service \

@@ -25,7 +25,7 @@ install_to
 ok $? "make install DESTDIR=... succeeds" || sed 's/^/# /' "$TAP_TMP/install.log"
 
 missing=
-for p in login refresh-token users products jwks authz; do
+for p in login refresh-token users products jwks authz oauth2; do
 	[ -x "$D$libexecdir/jwtauth/$p" ] || missing="$missing $p"
 done
 is "$missing" "" "every program in \$(libexecdir)/jwtauth"

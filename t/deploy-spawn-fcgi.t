@@ -4,7 +4,7 @@
 # the folder of the sources as a release unpacks them, on a throw-away copy
 # of this machine (t/lib/sandbox.sh), then section 5's register, login,
 # refresh and GetById. The only change: auth.example.com points at
-# 127.0.0.1 (/etc/hosts). Then what the blocks promise: five sockets owned
+# 127.0.0.1 (/etc/hosts). Then what the blocks promise: sockets owned
 # by www-data with mode 0660, two workers each running as jwtauth, a killed
 # worker replaced, the programs' log, the cron line's commands as jwtauth,
 # jwtauth-spawn status and stop.

@@ -41,7 +41,7 @@ verify() {
 		sed 's/^/# /' "$TAP_TMP/verify.out"
 	fi
 }
-for p in login refresh-token users products jwks authz; do
+for p in login refresh-token users products jwks authz oauth2; do
 	verify "./jwtauth@$p.socket" "./jwtauth@$p.service"
 done
 verify ./jwtauth.target
@@ -58,7 +58,7 @@ is "$?" 1 "verify fails on an ExecStart program that does not exist"
 # verify checks only multiwatch, the first word of a program's ExecStart:
 # check the program it is given, for every instance.
 missing=
-for p in login refresh-token users products jwks authz; do
+for p in login refresh-token users products jwks authz oauth2; do
 	prog=$(sed -n 's/^ExecStart=.* -- //p' "$U/jwtauth@.service" | sed "s/%i/$p/g")
 	[ -x "$prog" ] || missing="$missing $prog"
 done
@@ -82,7 +82,7 @@ has 'jwtauth@.service' 'StandardInput=socket' 'StandardOutput=journal' 'User=jwt
 has 'jwtauth@.service' 'ReadOnlyPaths=-'"$(sed -n 's/^ReadOnlyPaths=-//p' "$U/jwtauth@.service" | grep '/jwtauth$')"
 has jwtauth-maintenance.service 'User=jwtauth' 'ProtectSystem=strict' 'NoNewPrivileges=yes'
 has jwtauth-maintenance.timer 'OnCalendar=daily' 'Persistent=yes'
-for p in login refresh-token users products jwks authz; do
+for p in login refresh-token users products jwks authz oauth2; do
 	grep -q "jwtauth@$p.socket" "$U/jwtauth.target" || missing="$missing $p"
 done
 is "${missing:-}" "" "jwtauth.target wants every program's socket"

@@ -34,7 +34,7 @@ deploy_workers() {
 deploy_spawned() {
 	_spawn=/usr/share/jwtauth/spawn-fcgi/jwtauth-spawn
 	_bad=
-	for _p in login refresh-token users products jwks authz; do
+	for _p in login refresh-token users products jwks authz oauth2; do
 		[ "$(stat -c '%U %a' "/run/jwtauth/$_p.sock" 2>/dev/null)" = "www-data 660" ] ||
 		    _bad="$_bad $_p"
 	done
