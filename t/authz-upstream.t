@@ -1,6 +1,6 @@
 #!/bin/sh
-# The nginx gateway (SPEC §10) in front of real apps, with
-# contrib/DEPLOYING.md's own nginx lines: a static folder, an app behind
+# The nginx gateway (SPEC §10) in front of real apps, in a server block of
+# their own made of contrib/DEPLOYING.md's nginx lines: a static folder, an app behind
 # proxy_pass (t/lib/gateway-echo.py, which says what it received) that
 # requires role Editor or Admin and Client1's tokens, and PHP under
 # Debian's php-fpm. A refused request never reaches the app; one that
@@ -31,28 +31,31 @@ reached() {
 }
 
 # ---- a static folder ------------------------------------------------------------
-anon api GET /docs/index.txt
+anon app GET /docs/index.txt
 is "$STATUS:$(header WWW-Authenticate)" "401:Bearer" "static folder, no token: 401 Bearer"
-AUTH=$uma api GET /docs/index.txt
+is "$(header Content-Type):$BODY" 'application/json; charset=utf-8:{"message":"Unauthorized."}' \
+    "  JSON, though the server block types .txt as text/plain (mime.types)"
+AUTH=$uma app GET /docs/index.txt
 is "$STATUS:$BODY" "200:the docs" "static folder, any valid token: 200"
 
 # ---- a proxied app: Editor or Admin, Client1 ---------------------------------------
 n0=$(reached)
-anon api GET /app/hello
+anon app GET /app/hello
 is "$STATUS:$BODY" '401:{"message":"Unauthorized."}' "app, no token: 401 JSON"
-AUTH=garbage api GET /app/hello
+AUTH=garbage app GET /app/hello
 is "$STATUS:$(header WWW-Authenticate)" \
     '401:Bearer error="invalid_token", error_description="The token is malformed."' \
     "app, a bad token: 401 invalid_token"
-AUTH=$uma api GET /app/hello
+AUTH=$uma app GET /app/hello
 is "$STATUS:$(header WWW-Authenticate)" '403:Bearer error="insufficient_scope"' \
     "app, a valid token without the role (User): 403 insufficient_scope"
-AUTH=$ed2 api GET /app/hello
+is "$(header Content-Type):$BODY" 'application/json; charset=utf-8:{"message":"Forbidden."}' "  JSON"
+AUTH=$ed2 app GET /app/hello
 is "$STATUS:$BODY" '401:{"message":"The audience is invalid."}' \
     "app, the role but a token of Client2: 401, the audience"
 is "$(reached)" "$n0" "none of those reached the app"
 
-AUTH=$ed api GET /app/hello
+AUTH=$ed app GET /app/hello
 is "$STATUS" 200 "app, Editor with Client1's token: 200 from the app"
 is "$(json .Path)" "/app/hello" "  the app served the request"
 is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
@@ -63,7 +66,7 @@ is "$(reached)" "$((n0 + 1))" "  one request reached the app"
 
 # Spoofed identity headers, sent in every spelling nginx accepts.
 # (999 and 998 name no user of this test.)
-AUTH=$ed api GET /app/spoof '' -H "X-Jwtauth-Sub: 999" -H "X-Jwtauth-Roles: Admin" \
+AUTH=$ed app GET /app/spoof '' -H "X-Jwtauth-Sub: 999" -H "X-Jwtauth-Roles: Admin" \
     -H "x-jwtauth-email: boss@example.com" -H "X-JWTAUTH-CLIENT: evil" \
     -H "X_Jwtauth_Sub: 999" -H "X-Jwtauth-Sub: 998"
 is "$STATUS" 200 "app, Editor sending X-Jwtauth-* of their own: 200"
@@ -73,25 +76,25 @@ is "$(json '.Jwtauth | to_entries | map("\(.key)=\(.value | join("|"))") | sort 
     "x-jwtauth-client=Client1 x-jwtauth-email=ed@example.com x-jwtauth-roles=Editor,User x-jwtauth-sub=$ed_id" \
     "  and nothing else: one value each, no underscore variant"
 n1=$(reached)
-AUTH=$uma api GET /app/spoof '' -H "X-Jwtauth-Roles: Admin" -H "X-Jwtauth-Sub: $ed_id"
+AUTH=$uma app GET /app/spoof '' -H "X-Jwtauth-Roles: Admin" -H "X-Jwtauth-Sub: $ed_id"
 is "$STATUS" 403 "app, a User claiming X-Jwtauth-Roles: Admin: still 403"
-anon api GET /app/spoof '' -H "X-Jwtauth-Sub: $ed_id" -H "X-Jwtauth-Roles: Admin"
+anon app GET /app/spoof '' -H "X-Jwtauth-Sub: $ed_id" -H "X-Jwtauth-Roles: Admin"
 is "$STATUS" 401 "app, no token but identity headers: 401"
-AUTH=$ed api GET /app/twice '' -H "Authorization: Bearer garbage"
+AUTH=$ed app GET /app/twice '' -H "Authorization: Bearer garbage"
 is "$STATUS" 400 "app, two Authorization headers (a valid token and garbage): nginx's 400"
-anon api GET /app/twice '' -H "Authorization: Bearer $ed" -H "Authorization: Bearer $ed"
+anon app GET /app/twice '' -H "Authorization: Bearer $ed" -H "Authorization: Bearer $ed"
 is "$STATUS" 400 "app, the same valid token twice: 400 too (a header of one value, RFC 9110 §11.6.2)"
 is "$(reached)" "$n1" "  none of these reached the app"
 printf 'header = "Authorization: bearer %s"\n' "$ed" >"$TAP_TMP/lower.conf"
-anon api GET /app/lower '' -K "$TAP_TMP/lower.conf"
+anon app GET /app/lower '' -K "$TAP_TMP/lower.conf"
 is "$STATUS" 200 "app, the scheme in lower case (bearer): 200, as the API takes it (RFC 6750 §2.1)"
 
 # ---- PHP-FPM -----------------------------------------------------------------------
-anon api GET /whoami.php
+anon app GET /whoami.php
 is "$STATUS:$BODY" '401:{"message":"Unauthorized."}' "PHP, no token: 401 JSON, the script never ran"
-AUTH=not.a.jwt api GET /whoami.php
+AUTH=not.a.jwt app GET /whoami.php
 is "$STATUS" 401 "PHP, a bad token: 401"
-AUTH=$uma api GET /whoami.php '' -H "X-Jwtauth-Sub: 999" -H "X-Jwtauth-Roles: Admin" \
+AUTH=$uma app GET /whoami.php '' -H "X-Jwtauth-Sub: 999" -H "X-Jwtauth-Roles: Admin" \
     -H "X-Jwtauth-Email: boss@example.com" -H "X-Jwtauth-Client: evil"
 is "$STATUS" 200 "PHP, any valid token: 200 from the script"
 is "$(json '[.Sub, .Email, .Roles, .Client] | join(" ")')" \
@@ -118,7 +121,7 @@ is "$(b64url_decode "$(printf '%s' "$ed_new" | cut -d. -f1)" | jq -r .kid)" "$k2
 s=
 for t in "$ed" "$ed_new"; do
 	for i in 1 2 3 4; do
-		AUTH=$t api GET /app/after-rotation
+		AUTH=$t app GET /app/after-rotation
 		s="$s$STATUS "
 	done
 done

@@ -6,10 +6,12 @@
 #                        request that reached it)
 #   gateway_php_start    Debian's php-fpm on $TAP_TMP/php/php.sock with its
 #                        own minimal config: GATEWAY_PHP_SOCK
-#   gateway_locations    contrib/DEPLOYING.md's gateway locations (static
+#   gateway_locations    contrib/DEPLOYING.md's gateway lines (static
 #                        folder, proxied app, PHP-FPM) with their paths
-#                        moved here, for STACK_NGINX_EXTRA
-#   gateway_stack        all of that and /echo/, then api_stack
+#                        moved here
+#   gateway_stack        all of that, then api_stack; GATEWAY_URL is the
+#                        app's server block
+#   app METHOD PATH ...  api against GATEWAY_URL
 
 : "${PHP_FPM:=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -n 1)}"
 
@@ -76,19 +78,31 @@ PHP
 }
 
 # The nginx lines of contrib/DEPLOYING.md's gateway section, between its
-# "gateway-locations" markers, less the server-level include (the test
-# stack's server block has it), with the paths of this test.
+# "gateway-locations" markers, as written, with the paths of this test.
 gateway_locations() {
 	sed -n '/<!-- gateway-locations -->/,/<!-- \/gateway-locations -->/p' \
 	    "$top_srcdir/contrib/DEPLOYING.md" |
-	    sed -e '/^<!--/d' -e '/include snippets\/jwtauth-gateway.conf;/d' -e 's/^    //' \
+	    sed -e '/^<!--/d' -e 's/^    //' \
 	    -e "s|/var/www/app|$TAP_TMP/www|g" \
 	    -e "s|127.0.0.1:8080|127.0.0.1:$GATEWAY_ECHO_PORT|g" \
 	    -e "s|/run/php/php8.2-fpm.sock|$GATEWAY_PHP_SOCK|g"
 }
 
-# The test stack with the echo app, PHP-FPM, DEPLOYING.md's locations and
-# /echo/ (the echo app for any valid token).
+# app METHOD PATH ...: api against the app's server block (GATEWAY_URL).
+app() {
+	_saved_url=$STACK_URL
+	STACK_URL=$GATEWAY_URL
+	api "$@"
+	_rc=$?
+	STACK_URL=$_saved_url
+	return $_rc
+}
+
+# The test stack with the echo app and PHP-FPM behind two server blocks:
+# the jwtauth one, with /echo/ (the echo app for any valid token, no role,
+# any client), and an app's own, GATEWAY_URL, made of DEPLOYING.md's lines
+# as written (the gateway included once, a static folder, a proxied app,
+# PHP), over TLS with the stack's certificate.
 gateway_stack() {
 	tap_tmpdir
 	gateway_echo_start || bail_out "the echo app did not start"
@@ -115,11 +129,19 @@ PHP
 	# Debian's PHP snippet, as /etc/nginx/snippets/ holds it, beside ours.
 	cp /etc/nginx/snippets/fastcgi-php.conf "$TAP_TMP/nginx/snippets/" &&
 	    cp /etc/nginx/fastcgi.conf "$TAP_TMP/nginx/" || bail_out "no Debian nginx snippets"
-	# /echo/: the echo app for any valid token (no role, any client).
-	STACK_NGINX_EXTRA="$(gateway_locations)
-location /echo/ {
+	_app_port=$(stack_free_port)
+	GATEWAY_URL=https://127.0.0.1:$_app_port
+	STACK_NGINX_EXTRA="location /echo/ {
 	include snippets/jwtauth-protect.conf;
 	proxy_pass http://127.0.0.1:$GATEWAY_ECHO_PORT;
+}"
+	# The types Debian's nginx.conf includes for every server.
+	STACK_NGINX_HTTP_EXTRA="server {
+	include /etc/nginx/mime.types;
+	listen 127.0.0.1:$_app_port ssl;
+	ssl_certificate $TAP_TMP/tls/cert.pem;
+	ssl_certificate_key $TAP_TMP/tls/key.pem;
+$(gateway_locations)
 }"
 	api_stack
 }

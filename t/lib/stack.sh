@@ -421,6 +421,7 @@ http {
 	uwsgi_temp_path $_n/tmp/uwsgi;
 	scgi_temp_path $_n/tmp/scgi;
 	include $_n/jwtauth.conf;
+${STACK_NGINX_HTTP_EXTRA:-}
 }
 NGINX
 }
@@ -429,7 +430,8 @@ NGINX
 # includes them (snippets/ beside nginx.conf, as /etc/nginx/snippets/),
 # and the live example: /protected/ for any valid token, /protected/admin/
 # for role Admin, each serving a hello.txt. STACK_NGINX_EXTRA: more lines
-# for the server block (the gateway tests' own protected locations).
+# for the server block (the gateway tests' own protected locations);
+# STACK_NGINX_HTTP_EXTRA: more for http { } (another server block).
 stack_nginx_gateway() {
 	mkdir -p "$_n/snippets" "$STACK_DIR/www/protected/admin" || return 1
 	for _f in jwtauth-gateway.conf jwtauth-protect.conf; do
