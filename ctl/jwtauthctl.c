@@ -116,17 +116,20 @@ static const struct cmd cmds[] = {
 	    "that is not bound yet (see keys bind). Running it again changes nothing.",
 	    cmd_init, 0, 0, 1 },
 	{ "keys", "list", "",
-	    "List the signing keys, newest first: kid, creation time, status (active,\n"
-	    "published: retired but still verifying, or retired) and retirement time.",
+	    "List the signing keys, newest first: kid, alg (RS256, ES256 or EdDSA),\n"
+	    "creation time, status (active, published: retired but still verifying,\n"
+	    "or retired) and retirement time.",
 	    cmd_keys_list, 0, 0, 1 },
-	{ "keys", "rotate", "[--if-older-than DAYS | --now]",
+	{ "keys", "rotate", "[--if-older-than DAYS | --now] [--alg RS256|ES256|EdDSA]",
 	    "Make a new signing key active and retire the current one, which keeps\n"
 	    "verifying for access_token_lifetime + clock_skew. The current key goes on\n"
 	    "signing for jwks_max_age + key_cache_refresh + 2 seconds, until every\n"
 	    "verifier that honours the JWKS's cache lifetime knows the new one. With\n"
 	    "--if-older-than, only when the active key is at least DAYS days old (for\n"
 	    "cron). --now, for emergencies only, makes the new key sign at once:\n"
-	    "verifiers that cached the JWKS refuse its tokens until they fetch it again.",
+	    "verifiers that cached the JWKS refuse its tokens until they fetch it again.\n"
+	    "The new key is of the alg --alg names, else of signing_alg in the config;\n"
+	    "the hand-over is the same when the alg changes.",
 	    cmd_keys_rotate, 0, 0, 1 },
 	{ "keys", "bind", "",
 	    "Bind to the master key every signing key row that it made (its sealed\n"
@@ -136,10 +139,11 @@ static const struct cmd cmds[] = {
 	    "did not make are reported and left so. Exit 1 if there are any.",
 	    cmd_keys_bind, 0, 0, 1 },
 	{ "keys", "import", "FILE",
-	    "Add the RSA private key in the PEM file FILE (unencrypted PKCS #8 or\n"
-	    "PKCS #1) as a retired signing key: sealed and bound like the others, it\n"
-	    "verifies and is published for access_token_lifetime + clock_skew, and\n"
-	    "never signs. For the tokens of a server jwtauth replaces.",
+	    "Add the RSA, EC P-256 or Ed25519 private key in the PEM file FILE\n"
+	    "(unencrypted PKCS #8, or PKCS #1 for RSA) as a retired signing key:\n"
+	    "sealed and bound like the others, it verifies and is published for\n"
+	    "access_token_lifetime + clock_skew, and never signs. For the tokens of\n"
+	    "a server jwtauth replaces.",
 	    cmd_keys_import, 1, 1, 1 },
 	{ "user", "add", "EMAIL FIRSTNAME [LASTNAME]",
 	    "Add a user with role User. The password is read from standard input\n"
@@ -517,22 +521,23 @@ cmd_init(struct app *app, int argc, char **argv, const struct cmd *c)
 static int
 keys_row(void *arg, const struct keys_info *info)
 {
-	const char *f[4];
+	const char *f[5];
 
 	f[0] = info->kid;
-	f[1] = info->created;
-	f[2] = info->active ? "active" : info->published ? "published" : "retired";
-	f[3] = info->retired != NULL ? info->retired : "-";
-	put_row(4, f);
+	f[1] = info->alg;
+	f[2] = info->created;
+	f[3] = info->active ? "active" : info->published ? "published" : "retired";
+	f[4] = info->retired != NULL ? info->retired : "-";
+	put_row(5, f);
 	return 0;
 }
 
 static int
 cmd_keys_list(struct app *app, int argc, char **argv, const struct cmd *c)
 {
-	static const char *const head[] = { "KID", "CREATED", "STATUS", "RETIRED" };
+	static const char *const head[] = { "KID", "ALG", "CREATED", "STATUS", "RETIRED" };
 
-	put_row(4, head);
+	put_row(5, head);
 	if (keys_list(app->keys, app->db, keys_row, NULL) != 0)
 		return db_failed();
 	return EXIT_OK;
@@ -581,11 +586,14 @@ static int
 cmd_keys_rotate(struct app *app, int argc, char **argv, const struct cmd *c)
 {
 	char kid[JWK_KID_LEN + 1];
-	const char *days = argv[0];     /* the option's value, set by main */
+	const char *days = argv[0];     /* the options' values, set by main */
+	const char *alg = argv[1];
 	unsigned long n;
 	char *end;
 	int rotated = 0;
 
+	if (alg != NULL && keys_set_alg(app->keys, alg) != 0)
+		return usage_error(c, "--alg: not one of RS256, ES256, EdDSA: %s", alg);
 	if (rotate_now) {
 		if (days != NULL)
 			return usage_error(c, "--now and --if-older-than exclude each other");
@@ -1527,8 +1535,8 @@ main(int argc, char **argv)
 {
 	const struct cmd *c = NULL;
 	const char *conf = NULL;
-	char *optval = NULL;
-	char *pos[CTL_SCOPES_ARGS + 3];     /* the arguments, an option's value, NULL */
+	char *optval = NULL, *algval = NULL;
+	char *pos[CTL_SCOPES_ARGS + 3];     /* the arguments, an option's value (two for keys rotate), NULL */
 	char err[CFG_STR_MAX + 256];
 	struct app app;
 	int i = 1, npos = 0, rc, only_pos = 0;
@@ -1614,8 +1622,9 @@ main(int argc, char **argv)
 				rotate_now = 1;
 				continue;
 			}
-			if (c->run == cmd_keys_rotate)
-				r = opt_value(argc, argv, &i, "--if-older-than", &optval);
+			if (c->run == cmd_keys_rotate &&
+			    (r = opt_value(argc, argv, &i, "--if-older-than", &optval)) == 0)
+				r = opt_value(argc, argv, &i, "--alg", &algval);
 			else if (c->run == cmd_sessions_revoke)
 				r = opt_value(argc, argv, &i, "--user", &optval);
 			else if (c->run == cmd_migrate)
@@ -1641,6 +1650,8 @@ main(int argc, char **argv)
 	if (c->run == cmd_keys_rotate || c->run == cmd_sessions_revoke || c->run == cmd_migrate ||
 	    c->run == cmd_client_add)
 		pos[npos++] = optval;
+	if (c->run == cmd_keys_rotate)
+		pos[npos++] = algval;
 	pos[npos] = NULL;
 
 	if (conf != NULL && setenv("JWTAUTH_CONFIG", conf, 1) != 0) {

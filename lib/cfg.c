@@ -62,7 +62,8 @@ enum cfg_type {
 	CFG_ULL,        /* unsigned long long in [min, max] */
 	CFG_SIZE,       /* size_t bytes in [min, max], K/M/G suffix allowed */
 	CFG_LEVEL,      /* log level by name */
-	CFG_HOSTS       /* one host or a comma-separated list (cfg_hosts) */
+	CFG_HOSTS,      /* one host or a comma-separated list (cfg_hosts) */
+	CFG_ALG         /* a JWS alg jwtauth signs with: RS256, ES256, EdDSA (exact case) */
 };
 
 #define CFG_EMPTY_OK 0x1
@@ -93,6 +94,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "clock_skew", CFG_UINT, F(clock_skew), 0, 600, 0 },
 	{ "refresh_reuse_interval", CFG_UINT, F(refresh_reuse_interval), 0, 60, 0 },
 	{ "master_key_file", CFG_ABSPATH, F(master_key_file), 0, 0, 0 },
+	{ "signing_alg", CFG_ALG, F(signing_alg), 0, 0, 0 },
 	{ "rsa_key_bits", CFG_BITS, F(rsa_key_bits), 2048, 8192, 0 },
 	{ "key_cache_refresh", CFG_UINT, F(key_cache_refresh), 1, 3600, 0 },
 	{ "jwks_max_age", CFG_UINT, F(jwks_max_age), 0, 86400, 0 },
@@ -128,6 +130,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->clock_skew = 60;
 	cfg->refresh_reuse_interval = 2;
 	strcpy(cfg->master_key_file, SYSCONFDIR "/jwtauth/master.key");
+	strcpy(cfg->signing_alg, "RS256");
 	cfg->rsa_key_bits = 2048;
 	cfg->key_cache_refresh = 5;
 	cfg->jwks_max_age = 300;
@@ -276,6 +279,13 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *v, char *why, size
 		}
 		break;
 	case CFG_STR:
+		break;
+	case CFG_ALG:
+		/* RFC 7518 §3.1 names are case-sensitive: "es256" is no alg. */
+		if (strcmp(v, "RS256") != 0 && strcmp(v, "ES256") != 0 && strcmp(v, "EdDSA") != 0) {
+			r = snprintf(why, whylen, "not one of RS256, ES256, EdDSA");
+			goto fail;
+		}
 		break;
 	case CFG_HOSTS:
 		if (cfg_hosts(v, NULL, CFG_HOSTS_MAX) < 0) {

@@ -15,6 +15,7 @@
 
 #define CFG_STR_MAX 512
 #define CFG_PATH_MAX 4096
+#define CFG_ALG_MAX 8           /* "RS256", "ES256", "EdDSA" and the NUL */
 
 /* Where cfg_path found the file. */
 enum cfg_where {
@@ -54,6 +55,7 @@ struct cfg {
 
 	/* Signing keys (SPEC §6) */
 	char master_key_file[CFG_STR_MAX];    /* SYSCONFDIR "/jwtauth/master.key" */
+	char signing_alg[CFG_ALG_MAX];        /* "RS256"; or "ES256", "EdDSA" (SPEC §12): for new keys */
 	unsigned int rsa_key_bits;            /* 2048, 2048..8192 */
 	unsigned int key_cache_refresh;       /* 5 s: min gap between reloads on an unknown kid */
 	unsigned int jwks_max_age;            /* 300 s: the JWKS's Cache-Control max-age (keys_handover) */

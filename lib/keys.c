@@ -76,6 +76,7 @@ struct keys {
 	long long handover;             /* jwks_max_age + key_cache_refresh + margin, in s (keys.h) */
 	unsigned int grace;             /* access_token_lifetime + clock_skew */
 	unsigned int bits;              /* rsa_key_bits */
+	char alg[CFG_ALG_MAX];          /* signing_alg: the alg of keys generated here */
 
 	/* sodium_malloc'd, PROT_NONE between uses; NULL until first needed. */
 	unsigned char *master;
@@ -150,7 +151,23 @@ keys_open(struct keys **out, const struct cfg *cfg)
 	if (k->grace < cfg->access_token_lifetime)
 		k->grace = (unsigned int)-1;
 	k->bits = cfg->rsa_key_bits;
+	if (keys_set_alg(k, cfg->signing_alg) != 0) {
+		free(k);
+		return -1;
+	}
 	*out = k;
+	return 0;
+}
+
+int
+keys_set_alg(struct keys *k, const char *alg)
+{
+	if (alg == NULL || (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0 &&
+	    strcmp(alg, "EdDSA") != 0)) {
+		log_err("signing alg %s is not one of RS256, ES256, EdDSA", alg != NULL ? alg : "(none)");
+		return -1;
+	}
+	memcpy(k->alg, alg, strlen(alg) + 1);
 	return 0;
 }
 
@@ -547,7 +564,7 @@ fail:
 }
 
 /*
- * Open a sealed private key and check that it is the RSA key named kid:
+ * Open a sealed private key and check that it is the signing key named kid:
  * secretbox binds no associated data, so without this check a writer to
  * the table could swap the PrivateKey blobs of two rows. Return the key,
  * or NULL (logged).
@@ -593,7 +610,7 @@ keys_unseal(struct keys *k, const char *kid, const unsigned char *box, size_t le
 		log_err("the private key of %s is not PKCS #8 DER", kid);
 		goto fail;
 	}
-	if (EVP_PKEY_is_a(priv, "RSA") != 1 || jwk_thumbprint(priv, thumb) != 0 ||
+	if (jwt_key_alg(priv) == NULL || jwk_thumbprint(priv, thumb) != 0 ||
 	    strcmp(thumb, kid) != 0) {
 		log_err("the private key of %s does not match its KeyId", kid);
 		EVP_PKEY_free(priv);
@@ -826,7 +843,8 @@ struct keys_load {
 
 /*
  * The public key in der if it is exactly one DER SubjectPublicKeyInfo of
- * an RSA key whose RFC 7638 thumbprint is kid, else NULL (logged): a row
+ * a key of ours (RSA, EC P-256, Ed25519: jwt_key_alg) whose RFC 7638
+ * thumbprint is kid, else NULL (logged): a row
  * that does not hold what its KeyId names is skipped, never trusted.
  */
 static EVP_PKEY *
@@ -837,7 +855,7 @@ keys_pub_parse(const char *kid, const unsigned char *der, size_t len)
 	EVP_PKEY *pub;
 
 	if ((pub = d2i_PUBKEY(NULL, &p, (long)len)) == NULL || p != der + len ||
-	    EVP_PKEY_is_a(pub, "RSA") != 1 || jwk_thumbprint(pub, thumb) != 0 ||
+	    jwt_key_alg(pub) == NULL || jwk_thumbprint(pub, thumb) != 0 ||
 	    strcmp(thumb, kid) != 0) {
 		log_err("signing key %s: public key unreadable or not matching its KeyId; skipped",
 		    kid);
@@ -1138,6 +1156,26 @@ keys_rotate_tx(struct db *db, void *arg)
 	return DB_OK;
 }
 
+/*
+ * A new key pair for alg: RSA of bits bits (RFC 7518 §3.3), EC P-256
+ * (§3.4) or Ed25519 (RFC 8037). NULL on failure, logged.
+ */
+static EVP_PKEY *
+keys_keygen(const char *alg, unsigned int bits)
+{
+	EVP_PKEY *pkey;
+
+	if (strcmp(alg, "RS256") == 0)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	else if (strcmp(alg, "ES256") == 0)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	else
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (pkey == NULL)
+		log_err("%s key generation failed", alg);
+	return pkey;
+}
+
 static enum keys_rc
 keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
     long long handover, int *rotated, char kid_out[JWK_KID_LEN + 1])
@@ -1152,19 +1190,21 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 	enum db_rc drc;
 
 	*rotated = 0;
+	if (strcmp(k->alg, "RS256") != 0 && bits != 0) {
+		log_err("a key size is for RSA keys; %s keys have a fixed size", k->alg);
+		return KEYS_UNAVAILABLE;
+	}
 	if (bits == 0)
 		bits = k->bits;
-	if (bits < KEYS_BITS_MIN || bits > KEYS_BITS_MAX) {
+	if (strcmp(k->alg, "RS256") == 0 && (bits < KEYS_BITS_MIN || bits > KEYS_BITS_MAX)) {
 		log_err("RSA key size %u is outside %d..%d", bits, KEYS_BITS_MIN, KEYS_BITS_MAX);
 		return KEYS_UNAVAILABLE;
 	}
 	/* Without the master key the new key could not be stored: check first. */
 	if (keys_master_load(k) != 0)
 		return KEYS_UNAVAILABLE;
-	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits)) == NULL) {
-		log_err("RSA key generation failed");
+	if ((pkey = keys_keygen(k->alg, bits)) == NULL)
 		goto fail;
-	}
 	if (keys_row_make(k, pkey, kid, &pub, &publen, &box, &boxlen, binding) != 0)
 		goto fail;
 
@@ -1187,11 +1227,12 @@ keys_rotate(struct keys *k, struct db *db, unsigned int bits, long long max_age,
 	*rotated = r.rotated;
 	if (kid_out != NULL)
 		memcpy(kid_out, kid, sizeof(kid));
-	log_info("new active signing key %s (RSA-%u)", kid, bits);
+	log_info("new active signing key %s (%s, %d bits)", kid, k->alg, EVP_PKEY_get_bits(pkey));
 	{
 		char b[EVENT_NUM_LEN];
 
-		event_log("key_rotate", "kid", kid, "bits", event_num(b, bits), (char *)NULL);
+		event_log("key_rotate", "kid", kid, "alg", k->alg, "bits",
+		    event_num(b, (long long)EVP_PKEY_get_bits(pkey)), (char *)NULL);
 	}
 	/*
 	 * Look again at the next use. This process too waits before signing
@@ -1270,10 +1311,11 @@ keys_import(struct keys *k, struct db *db, EVP_PKEY *priv, char kid_out[JWK_KID_
 	enum keys_rc rc = KEYS_UNAVAILABLE;
 	enum db_rc drc;
 
-	if (EVP_PKEY_is_a(priv, "RSA") != 1 || EVP_PKEY_get_bits(priv) < KEYS_BITS_MIN ||
-	    EVP_PKEY_get_bits(priv) > KEYS_BITS_MAX) {
-		log_err("only RSA keys of %d to %d bits can be imported", KEYS_BITS_MIN,
-		    KEYS_BITS_MAX);
+	/* SPEC §12: an RSA key of 2048 to 8192 bits, an EC P-256 or an Ed25519 key. */
+	if (jwt_key_alg(priv) == NULL ||
+	    (EVP_PKEY_is_a(priv, "RSA") == 1 && EVP_PKEY_get_bits(priv) > KEYS_BITS_MAX)) {
+		log_err("only RSA keys of %d to %d bits, EC P-256 and Ed25519 keys can be imported",
+		    KEYS_BITS_MIN, KEYS_BITS_MAX);
 		return KEYS_UNAVAILABLE;
 	}
 	if (keys_master_load(k) != 0 ||
@@ -1417,6 +1459,8 @@ struct keys_listing {
 	keys_list_fn fn;
 	void *arg;
 	char kid[KEYS_KID_MAX];
+	unsigned char der[KEYS_PUB_MAX];
+	size_t derlen;
 	char created[KEYS_TIME_LEN];
 	char retired[KEYS_TIME_LEN];
 	int retired_null;
@@ -1429,7 +1473,17 @@ keys_list_row(void *arg)
 {
 	struct keys_listing *l = arg;
 	struct keys_info info;
+	const unsigned char *p = l->der;
+	EVP_PKEY *pub;
 
+	/* A key's alg is its type's (jwt_key_alg); "?" for a row that holds no key of ours. */
+	info.alg = NULL;
+	if ((pub = d2i_PUBKEY(NULL, &p, (long)l->derlen)) != NULL && p == l->der + l->derlen)
+		info.alg = jwt_key_alg(pub);
+	if (info.alg == NULL)
+		info.alg = "?";
+	EVP_PKEY_free(pub);
+	ERR_clear_error();
 	info.kid = l->kid;
 	info.created = l->created;
 	info.retired = l->retired_null ? NULL : l->retired;
@@ -1443,7 +1497,7 @@ keys_list(struct keys *k, struct db *db, keys_list_fn fn, void *arg)
 {
 	struct keys_listing l;
 	struct db_param params[1];
-	struct db_col cols[5];
+	struct db_col cols[6];
 
 	memset(&l, 0, sizeof(l));
 	l.fn = fn;
@@ -1454,10 +1508,12 @@ keys_list(struct keys *k, struct db *db, keys_list_fn fn, void *arg)
 	cols[2] = DB_OUT_STR_N(l.retired, sizeof(l.retired), &l.retired_null);
 	cols[3] = DB_OUT_INT(&l.active);
 	cols[4] = DB_OUT_INT(&l.published);
+	cols[5] = DB_OUT_BLOB(l.der, sizeof(l.der), &l.derlen);
 	if (db_query_latest(db,
 	    "SELECT KeyId, DATE_FORMAT(CreatedAt, '%Y-%m-%d %H:%i:%s'),"
 	    " DATE_FORMAT(RetiredAt, '%Y-%m-%d %H:%i:%s'), IsActive,"
-	    " IsActive = 1 OR IFNULL(RetiredAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0)"
+	    " IsActive = 1 OR IFNULL(RetiredAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0),"
+	    " PublicKey"
 	    " FROM SigningKeys ORDER BY Id DESC",
 	    params, DB_NPARAMS(params), cols, DB_NPARAMS(cols), keys_list_row, &l, NULL) != DB_OK)
 		return -1;

@@ -1,7 +1,10 @@
 /*
  * keys.h: the signing-key store (SPEC §3 JWKS, §4, §6).
  *
- * Keys live in the SigningKeys table: KeyId is the RFC 7638 thumbprint of
+ * Keys live in the SigningKeys table, one alg each (SPEC §12): RSA keys
+ * sign RS256, EC P-256 keys ES256, Ed25519 keys EdDSA; a key's alg is its
+ * type's (jwt_key_alg), so it is not stored apart and cannot disagree with
+ * the key. KeyId is the RFC 7638 thumbprint of
  * the public key (jwk_thumbprint), PublicKey its DER SubjectPublicKeyInfo,
  * PrivateKey the DER PKCS #8 private key sealed with libsodium's secretbox
  * (XSalsa20-Poly1305) under the master key: nonce (24 bytes) || MAC (16) ||
@@ -83,6 +86,7 @@ enum keys_rc {
 /* A signing key as keys_list reports it; strings are UTC "YYYY-MM-DD HH:MM:SS". */
 struct keys_info {
 	const char *kid;
+	const char *alg;        /* "RS256", "ES256", "EdDSA"; "?" for a row holding no key of ours */
 	const char *created;
 	const char *retired;    /* NULL while never retired; may be ahead (when it stops signing) */
 	int active;             /* 1: the active key */
@@ -132,9 +136,18 @@ EVP_PKEY *keys_jwt_lookup(void *arg, const char *kid);
 json_object *keys_jwks(struct keys *keys, struct db *db);
 
 /*
- * Generate an RSA key of bits bits (0: the config's rsa_key_bits; else
- * 2048..8192), make it the active key and retire the previous one, in one
- * transaction. kid_out (may be NULL) gets the new kid. Return KEYS_OK or
+ * The alg of the keys keys_generate and keys_rotate_if_older make from now
+ * on (the config's signing_alg until then): "RS256", "ES256" or "EdDSA".
+ * Return 0, or -1 for any other name (logged).
+ */
+int keys_set_alg(struct keys *keys, const char *alg) __attribute__((warn_unused_result));
+
+/*
+ * Generate a key of the alg keys_set_alg names (an RSA key of bits bits,
+ * 0: the config's rsa_key_bits, else 2048..8192; for ES256 and EdDSA bits
+ * must be 0), make it the active key and retire the previous one, in one
+ * transaction. The hand-over is the same whatever the algs (see above):
+ * tokens of the retired key, of any alg, verify until they expire. kid_out (may be NULL) gets the new kid. Return KEYS_OK or
  * KEYS_UNAVAILABLE.
  */
 enum keys_rc keys_generate(struct keys *keys, struct db *db, unsigned int bits,

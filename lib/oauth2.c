@@ -558,7 +558,8 @@ oauth2_metadata(const struct cfg *cfg, struct oauth2_answer *a)
 	static const char *const grants[] = { "password", "refresh_token", "client_credentials" };
 	static const char *const auth[] = { "client_secret_basic", "client_secret_post", "none" };
 	static const char *const auth_confidential[] = { "client_secret_basic", "client_secret_post" };
-	static const char *const algs[] = { "RS256" };
+	/* SPEC §12: keys of each alg may be published at once (across a rotation). */
+	static const char *const algs[] = { "RS256", "ES256", "EdDSA" };
 	json_object *o = json_object_new_object();
 	int bad = o == NULL;
 

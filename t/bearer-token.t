@@ -4,9 +4,9 @@
 # WWW-Authenticate: Bearer error="invalid_token", and the genuine token
 # still works afterwards.
 #
-# Tokens with a valid signature but a wrong claim are minted here with a
-# test-only RSA key added with `jwtauthctl keys import` as a retired,
-# still published key, signed with openssl.
+# Tokens with a valid signature but a wrong claim are minted here with
+# test-only RSA, EC P-256 and Ed25519 keys added with `jwtauthctl keys
+# import` as retired, still published keys, signed with openssl.
 # One correct token minted that way is accepted first, so that each
 # refusal below is about the one thing that was changed.
 #
@@ -59,6 +59,13 @@ eddsa_mint() {
 	_in="$(b64url_str "$2").$(b64url_str "$3")"
 	printf '%s' "$_in" >"$TAP_TMP/eddsa.in"
 	printf '%s.%s' "$_in" "$(openssl pkeyutl -sign -inkey "$1" -rawin -in "$TAP_TMP/eddsa.in" | b64url)"
+}
+# alg_refused MINTER KEYFILE ALG KID PAYLOAD WHAT: a token whose header
+# names ALG for KID, signed by KEYFILE with MINTER (mint, es256_mint,
+# eddsa_mint), is refused: ALG is not the alg of KID's key (RFC 8725 §3.1).
+alg_refused() {
+	refused "alg $3 on $6" "$($1 "$2" "{\"alg\":\"$3\",\"typ\":\"at+jwt\",\"kid\":\"$4\"}" "$5")" \
+	    "The token algorithm is not allowed."
 }
 # The RFC 7638 thumbprint of the RSA key in a PEM file (private or public).
 thumbprint() {
@@ -127,15 +134,11 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TAP_TMP/ev
     bail_out "openssl genpkey EC failed"
 openssl genpkey -algorithm ED25519 -out "$TAP_TMP/evil-ed.pem" 2>/dev/null ||
     bail_out "openssl genpkey ED25519 failed"
-refused "alg ES256 on the RSA kid, signed by an EC key" \
-    "$(es256_mint "$TAP_TMP/evil-ec.pem" "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
-    "The token algorithm is not allowed."
+alg_refused es256_mint "$TAP_TMP/evil-ec.pem" ES256 "$kid" "$payload" "the RSA kid, signed by an EC key"
 refused "alg ES256 on the RSA kid, with the genuine RS256 signature" \
     "$(b64url_str "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}").$P.$S" \
     "The token algorithm is not allowed."
-refused "alg EdDSA on the RSA kid, signed by an Ed25519 key" \
-    "$(eddsa_mint "$TAP_TMP/evil-ed.pem" "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
-    "The token algorithm is not allowed."
+alg_refused eddsa_mint "$TAP_TMP/evil-ed.pem" EdDSA "$kid" "$payload" "the RSA kid, signed by an Ed25519 key"
 refused "a foreign RSA key signing under the real kid" \
     "$(mint "$TAP_TMP/evil.pem" "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"$kid\"}" "$payload")" \
     "The signature is invalid."
@@ -285,6 +288,83 @@ refused "the test key's token with typ id_token+jwt" \
     "The token type is not allowed."
 accepted "the test key's token with typ application/AT+JWT (case-insensitive, RFC 7515 §4.1.9)" \
     "$(mint "$TAP_TMP/test.pem" "{\"alg\":\"RS256\",\"typ\":\"application/AT+JWT\",\"kid\":\"$tkid\"}" "$(claims .)")"
+
+# ---- EC P-256 and Ed25519 test keys: RFC 8725 §3.1 and the ES256 signature form ----
+# Imported like the RSA test key; the kids are computed here, independently. A key's alg is its type's: ES256 for
+# the EC key, EdDSA for the Ed25519 key, RS256 for the RSA one, and a
+# header naming any other alg for a kid is refused, whoever signed it.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TAP_TMP/test-ec.pem" 2>/dev/null ||
+    bail_out "openssl genpkey EC failed"
+openssl genpkey -algorithm ED25519 -out "$TAP_TMP/test-ed.pem" 2>/dev/null ||
+    bail_out "openssl genpkey ED25519 failed"
+# The SubjectPublicKeyInfo ends with the point 04 || x || y (EC) or the
+# 32-byte key (Ed25519): RFC 7638 thumbprints over crv, kty, x(, y).
+openssl pkey -in "$TAP_TMP/test-ec.pem" -pubout -outform DER >"$TAP_TMP/test-ec.der" 2>/dev/null
+openssl pkey -in "$TAP_TMP/test-ed.pem" -pubout -outform DER >"$TAP_TMP/test-ed.der" 2>/dev/null
+ec_x=$(tail -c 64 "$TAP_TMP/test-ec.der" | head -c 32 | b64url)
+ec_y=$(tail -c 32 "$TAP_TMP/test-ec.der" | b64url)
+eckid=$(printf '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' "$ec_x" "$ec_y" | openssl dgst -sha256 -binary | b64url)
+ed_x=$(tail -c 32 "$TAP_TMP/test-ed.der" | b64url)
+edkid=$(printf '{"crv":"Ed25519","kty":"OKP","x":"%s"}' "$ed_x" | openssl dgst -sha256 -binary | b64url)
+for k in "$eckid test-ec" "$edkid test-ed"; do
+	set -- $k
+	"$top_builddir/jwtauthctl" keys import "$TAP_TMP/$2.pem" >/dev/null 2>&1 &&
+	    stack_sql "UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 1 HOUR,
+	    RetiredAt = UTC_TIMESTAMP() - INTERVAL 1 MINUTE WHERE KeyId = '$1'" ||
+	    bail_out "cannot import the $2 key"
+done
+sleep 2         # unknown kids were looked up above: wait out key_cache_refresh
+ECH="{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"$eckid\"}"
+EDH="{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"$edkid\"}"
+anon api GET /.well-known/jwks.json
+is "$(json "[.keys[] | select(.kid == \"$eckid\" or .kid == \"$edkid\") | .kty + \" \" + .alg] | sort | join(\",\")")" \
+    "EC ES256,OKP EdDSA" "the EC and Ed25519 test keys are published as EC ES256 and OKP EdDSA"
+good_ec=$(es256_mint "$TAP_TMP/test-ec.pem" "$ECH" "$(claims .)")
+accepted "an ES256 token of the EC test key" "$good_ec"
+accepted "an EdDSA token of the Ed25519 test key" "$(eddsa_mint "$TAP_TMP/test-ed.pem" "$EDH" "$(claims .)")"
+
+c=$(claims .)
+alg_refused mint "$TAP_TMP/test.pem" RS256 "$eckid" "$c" "the EC kid, signed by the RSA test key"
+alg_refused eddsa_mint "$TAP_TMP/test-ed.pem" EdDSA "$eckid" "$c" "the EC kid, signed by the Ed25519 test key"
+alg_refused es256_mint "$TAP_TMP/test-ec.pem" ES256 "$tkid" "$c" "the RSA test kid, signed by the EC test key"
+alg_refused es256_mint "$TAP_TMP/test-ec.pem" ES256 "$edkid" "$c" "the Ed25519 kid, signed by the EC test key"
+alg_refused mint "$TAP_TMP/test.pem" RS256 "$edkid" "$c" "the Ed25519 kid, signed by the RSA test key"
+alg_refused es256_mint "$TAP_TMP/test-ec.pem" ES384 "$eckid" "$c" "the EC kid, signed by the EC test key"
+
+# The ES256 signature is the 64-byte R || S (RFC 7518 §3.4), nothing else.
+EH=$(printf '%s' "$good_ec" | cut -d. -f1)
+EP=$(printf '%s' "$good_ec" | cut -d. -f2)
+rs=$(b64url_decode "$(printf '%s' "$good_ec" | cut -d. -f3)" | tohex)
+r=$(printf '%s' "$rs" | cut -c1-64)
+s=$(printf '%s' "$rs" | cut -c65-128)
+ecsig() {
+	printf '%s.%s.%s' "$EH" "$EP" "$(printf '%s' "$1" | unhex | b64url)"
+}
+# DER: SEQUENCE { INTEGER r, INTEGER s }, each with a 00 when its top bit is set.
+der_int() {
+	case $1 in [89abcdef]*) printf '022100%s' "$1" ;; *) printf '0220%s' "$1" ;; esac
+}
+der_body=$(der_int "$r")$(der_int "$s")
+der=$(printf '30%02x%s' $((${#der_body} / 2)) "$der_body")
+refused "the same ES256 signature in DER form" "$(ecsig "$der")" "The signature is invalid."
+refused "ES256 signature one byte short (63)" "$(ecsig "$(printf '%s' "$rs" | cut -c3-)")" \
+    "The signature is invalid."
+refused "ES256 signature one byte long (65)" "$(ecsig "${rs}00")" "The signature is invalid."
+zero=0000000000000000000000000000000000000000000000000000000000000000
+n=ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
+refused "ES256 R = 0" "$(ecsig "$zero$s")" "The signature is invalid."
+refused "ES256 S = 0" "$(ecsig "$r$zero")" "The signature is invalid."
+refused "ES256 S = n, the group order" "$(ecsig "$r$n")" "The signature is invalid."
+refused "ES256 R and S swapped" "$(ecsig "$s$r")" "The signature is invalid."
+# High S: (R, n - S) is valid ECDSA over the same bytes. Accepted, as
+# lib/jwt.h explains: it signs the same claims for the same bearer.
+twin=$(/usr/bin/python3 -c "import sys; print('%064x' % (int(sys.argv[1], 16) - int(sys.argv[2], 16)))" "$n" "$s")
+accepted "the high/low-S twin (R, n - S) of a valid signature" "$(ecsig "$r$twin")"
+edtok=$(eddsa_mint "$TAP_TMP/test-ed.pem" "$EDH" "$(claims .)")
+edsig=$(b64url_decode "$(printf '%s' "$edtok" | cut -d. -f3)" | tohex)
+refused "EdDSA signature one byte short" \
+    "$(printf '%s' "$edtok" | cut -d. -f1-2).$(printf '%s' "$edsig" | cut -c3- | unhex | b64url)" \
+    "The signature is invalid."
 
 # A key whose row does not match its KeyId is never trusted.
 openssl genrsa -out "$TAP_TMP/liar.pem" 2048 2>/dev/null || bail_out "openssl genrsa failed"

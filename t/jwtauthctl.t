@@ -129,16 +129,16 @@ mv "$TAP_TMP/master.real" "$MASTER"
 # ---- keys -----------------------------------------------------------------
 run keys list
 is "$rc" 0 "keys list"
-is "$(printf '%s\n' "$out" | sed -n 1p)" "$(printf 'KID\tCREATED\tSTATUS\tRETIRED')" "keys list: header"
-is "$(printf '%s\n' "$out" | sed -n 2p | cut -f1,3,4)" "$(printf '%s\tactive\t-' "$kid1")" \
-    "keys list: the active key"
+is "$(printf '%s\n' "$out" | sed -n 1p)" "$(printf 'KID\tALG\tCREATED\tSTATUS\tRETIRED')" "keys list: header"
+is "$(printf '%s\n' "$out" | sed -n 2p | cut -f1,2,4,5)" "$(printf '%s\tRS256\tactive\t-' "$kid1")" \
+    "keys list: the active key, RS256 (the default signing_alg)"
 
 run keys rotate --if-older-than 30
 is "$rc" 0 "keys rotate --if-older-than 30"
 is "$(q 'SELECT COUNT(*) FROM SigningKeys')" 1 "  a fresh key is not rotated"
 run keys rotate
 is "$rc" 0 "keys rotate"
-has_event "${EV}key_rotate actor=jwtauthctl uid=[0-9]+ kid=[A-Za-z0-9_-]{43} bits=2048\$" \
+has_event "${EV}key_rotate actor=jwtauthctl uid=[0-9]+ kid=[A-Za-z0-9_-]{43} alg=RS256 bits=2048\$" \
     "  event key_rotate with the new kid"
 has_event "${EV}ctl actor=jwtauthctl uid=[0-9]+ command=\"keys rotate\" args=\"\" result=ok\$" \
     "  event ctl for the command"
@@ -147,7 +147,7 @@ is "$(q "SELECT IsActive, RetiredAt IS NOT NULL FROM SigningKeys WHERE KeyId = '
     "$(printf '0\t1')" "  the old one retired"
 kid2=$(q 'SELECT KeyId FROM SigningKeys WHERE IsActive = 1')
 run keys list
-is "$(printf '%s\n' "$out" | sed -n 3p | cut -f1,3)" "$(printf '%s\tpublished' "$kid1")" \
+is "$(printf '%s\n' "$out" | sed -n 3p | cut -f1,4)" "$(printf '%s\tpublished' "$kid1")" \
     "keys list: the retired key is still published"
 run keys rotate --if-older-than=0
 is "$rc" 0 "keys rotate --if-older-than=0"

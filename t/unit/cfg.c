@@ -46,6 +46,7 @@ test_defaults(void)
 	is_int(c.clock_skew, 60, "default clock_skew");
 	is_int(c.refresh_reuse_interval, 2, "default refresh_reuse_interval");
 	is_str(c.master_key_file, SYSCONFDIR "/jwtauth/master.key", "default master_key_file");
+	is_str(c.signing_alg, "RS256", "default signing_alg");
 	is_int(c.rsa_key_bits, 2048, "default rsa_key_bits");
 	is_int(c.key_cache_refresh, 5, "default key_cache_refresh");
 	is_int(c.jwks_max_age, 300, "default jwks_max_age");
@@ -85,6 +86,7 @@ test_full(void)
 	    "clock_skew = 0\n"
 	    "refresh_reuse_interval = 0\n"
 	    "master_key_file = /var/lib/jwtauth/master.key\n"
+	    "signing_alg = ES256\n"
 	    "rsa_key_bits = 3072\n"
 	    "key_cache_refresh = 30\n"
 	    "argon2_opslimit = 3\n"
@@ -111,6 +113,7 @@ test_full(void)
 	is_int(c.clock_skew, 0, "clock_skew 0 allowed");
 	is_int(c.refresh_reuse_interval, 0, "refresh_reuse_interval 0 allowed");
 	is_str(c.master_key_file, "/var/lib/jwtauth/master.key", "master_key_file");
+	is_str(c.signing_alg, "ES256", "signing_alg ES256");
 	is_int(c.rsa_key_bits, 3072, "rsa_key_bits 3072");
 	is_int(c.key_cache_refresh, 30, "key_cache_refresh");
 	is_int((long long)c.argon2_opslimit, 3, "argon2_opslimit");
@@ -119,6 +122,10 @@ test_full(void)
 	is_int(c.login_failure_window, 600, "login_failure_window");
 	is_int((long long)c.max_body_size, 1024, "max_body_size with k suffix");
 	is_int(c.log_level, LOG_LVL_DEBUG, "log_level, last line without newline");
+	ok(parse("signing_alg = EdDSA\n") == 0 && strcmp(c.signing_alg, "EdDSA") == 0,
+	    "signing_alg EdDSA");
+	ok(parse("signing_alg = RS256\n") == 0 && strcmp(c.signing_alg, "RS256") == 0,
+	    "signing_alg RS256");
 
 	cfg_wipe(&c);
 	ok(sodium_is_zero((const unsigned char *)c.db_password, sizeof(c.db_password)),
@@ -189,6 +196,14 @@ static const struct bad bads[] = {
 	{ "refresh_reuse_interval", "61", NUM(, 0, 60) },
 	{ "master_key_file", "etc/jwtauth/master.key", "must be an absolute path" },
 	{ "master_key_file", "", "empty value" },
+	{ "signing_alg", "es256", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "EDDSA", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "Ed25519", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "HS256", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "none", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "RS512", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "RS256 ES256", "not one of RS256, ES256, EdDSA" },
+	{ "signing_alg", "", "empty value" },
 	{ "rsa_key_bits", "1024", "not a multiple of 1024 between 2048 and 8192" },
 	{ "rsa_key_bits", "2049", "not a multiple of 1024 between 2048 and 8192" },
 	{ "rsa_key_bits", "3000", "not a multiple of 1024 between 2048 and 8192" },
@@ -472,7 +487,7 @@ test_sample(void)
 		on[m++] = text[i];
 	}
 	is_int(cfg_parse(&c, "sample", on, m, err, sizeof(err)), 0, "sample uncommented parses (%s)", err);
-	is_int(keys, 24, "sample lists all 24 keys once (duplicates would fail to parse)");
+	is_int(keys, 25, "sample lists all 25 keys once (duplicates would fail to parse)");
 	cfg_defaults(&def);
 	/* Only the master key's directory depends on the build's sysconfdir. */
 	is_str(c.master_key_file, "/etc/jwtauth/master.key", "sample master_key_file");

@@ -1,5 +1,10 @@
 /*
- * t/unit/jwk.c: JWK export and RFC 7638 thumbprints (lib/jwk.c).
+ * t/unit/jwk.c: JWK export and RFC 7638 thumbprints (lib/jwk.c) of RSA,
+ * EC P-256 and Ed25519 (OKP) keys. Known answers: RFC 7638 §3.1 (RSA),
+ * RFC 8037 A.3 (OKP), and for EC the RFC 7515 A.3 key, whose thumbprint
+ * no RFC prints: the value below was computed by jwcrypto 1.1 (an
+ * independent implementation), JWK(kty="EC", crv="P-256", x=.., y=..)
+ * .thumbprint().
  */
 #include "config.h"
 
@@ -18,6 +23,15 @@ static const char rfc7638_n[] =
 static const char rfc7638_e[] = "AQAB";
 static const char rfc7638_kid[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
+/* RFC 7515 A.3.1: the P-256 key. */
+static const char a3_x[] = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+static const char a3_y[] = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+static const char a3_kid[] = "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U";
+
+/* RFC 8037 A.1 (the Ed25519 public key) and A.3 (its thumbprint). */
+static const char a1_x[] = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+static const char a1_kid[] = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
+
 static const char *
 member(json_object *obj, const char *key)
 {
@@ -27,6 +41,26 @@ member(json_object *obj, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+/*
+ * pub (taken and freed) has thumbprint kid and exports exactly as want
+ * (kty, crv, x(, y), alg, use, kid; no d).
+ */
+static void
+known_answer(EVP_PKEY *pub, const char *kid, const char *want, const char *what)
+{
+	char got[JWK_KID_LEN + 1] = "";
+	json_object *jwk;
+
+	ok(pub != NULL, "%s: key built from its JWK members", what);
+	ok(pub != NULL && jwk_thumbprint(pub, got) == 0, "%s: thumbprint succeeds", what);
+	is_str(got, kid, "%s: thumbprint", what);
+	jwk = pub != NULL ? jwk_from_pkey(pub, kid) : NULL;
+	is_str(jwk != NULL ? json_object_to_json_string_ext(jwk, JSON_C_TO_STRING_PLAIN) : NULL,
+	    want, "%s: the JWK, member for member", what);
+	json_object_put(jwk);
+	EVP_PKEY_free(pub);
 }
 
 int
@@ -106,12 +140,58 @@ main(void)
 	ok(jwk_rsa_public(rfc7638_n, "AQ+B") == NULL, "refuse e in the standard alphabet");
 	ok(jwk_rsa_public("AA", "AQAB") == NULL, "refuse n = 0");
 
-	ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	ok(ec != NULL, "generate an EC key");
-	ok(jwk_thumbprint(ec, kid) == -1, "thumbprint refuses a non-RSA key");
-	ok(jwk_from_pkey(ec, "x") == NULL, "jwk_from_pkey refuses a non-RSA key");
+	/* EC P-256: the RFC 7515 A.3 key. */
+	n = snprintf(want, sizeof(want), "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\","
+	    "\"y\":\"%s\",\"alg\":\"ES256\",\"use\":\"sig\",\"kid\":\"%s\"}", a3_x, a3_y, a3_kid);
+	ok(n > 0 && (size_t)n < sizeof(want), "expected EC JWK fits");
+	known_answer(jwk_ec_public(a3_x, a3_y), a3_kid, want,
+	    "EC P-256 (RFC 7515 A.3 key; kid over crv, kty, x, y as jwcrypto computes it)");
+
+	/* OKP Ed25519: RFC 8037 A.3, byte for byte. */
+	n = snprintf(want, sizeof(want), "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\","
+	    "\"alg\":\"EdDSA\",\"use\":\"sig\",\"kid\":\"%s\"}", a1_x, a1_kid);
+	ok(n > 0 && (size_t)n < sizeof(want), "expected OKP JWK fits");
+	known_answer(jwk_okp_public(a1_x), a1_kid, want,
+	    "OKP Ed25519 (RFC 8037 A.1 key, A.3 thumbprint over crv, kty, x)");
+
+	/* Generated EC and Ed25519 keys round-trip through their JWK. */
+	gen = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (gen != NULL && jwk_thumbprint(gen, kid) == 0 && (jwk = jwk_from_pkey(gen, kid)) != NULL) {
+		back = jwk_ec_public(member(jwk, "x"), member(jwk, "y"));
+		ok(back != NULL && EVP_PKEY_eq(gen, back) == 1 && jwk_thumbprint(back, kid2) == 0 &&
+		    strcmp(kid, kid2) == 0, "a generated P-256 key: rebuilt from x and y, same kid");
+		EVP_PKEY_free(back);
+		json_object_put(jwk);
+	} else
+		ok(0, "thumbprint and JWK of a generated P-256 key");
+	EVP_PKEY_free(gen);
+	gen = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (gen != NULL && jwk_thumbprint(gen, kid) == 0 && (jwk = jwk_from_pkey(gen, kid)) != NULL) {
+		back = jwk_okp_public(member(jwk, "x"));
+		ok(back != NULL && EVP_PKEY_eq(gen, back) == 1 && jwk_thumbprint(back, kid2) == 0 &&
+		    strcmp(kid, kid2) == 0, "a generated Ed25519 key: rebuilt from x, same kid");
+		EVP_PKEY_free(back);
+		json_object_put(jwk);
+	} else
+		ok(0, "thumbprint and JWK of a generated Ed25519 key");
+	EVP_PKEY_free(gen);
+
+	/* Keys that are none of ours, and bad members. */
+	ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	ok(ec != NULL, "generate an EC P-384 key");
+	ok(jwk_thumbprint(ec, kid) == -1, "thumbprint refuses an EC P-384 key");
+	ok(jwk_from_pkey(ec, "x") == NULL, "jwk_from_pkey refuses an EC P-384 key");
+	EVP_PKEY_free(ec);
+	ec = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+	ok(ec != NULL && jwk_thumbprint(ec, kid) == -1, "thumbprint refuses an Ed448 key");
 	EVP_PKEY_free(ec);
 	ok(jwk_thumbprint(NULL, kid) == -1, "thumbprint refuses NULL");
+	ok(jwk_ec_public(a3_y, a3_x) == NULL, "x and y swapped: not a point on P-256");
+	ok(jwk_ec_public(a3_x, NULL) == NULL, "EC without y");
+	ok(jwk_ec_public("AQAB", a3_y) == NULL, "EC x of 3 bytes");
+	ok(jwk_ec_public(a3_x, "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0=") == NULL, "EC y padded");
+	ok(jwk_okp_public("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUR") == NULL, "OKP x of 31 bytes");
+	ok(jwk_okp_public(NULL) == NULL, "OKP without x");
 
 	return done_testing();
 }

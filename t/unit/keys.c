@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 #include <sodium.h>
 
+#include "b64url.h"
 #include "cfg.h"
 #include "db.h"
 #include "jwk.h"
@@ -393,6 +394,160 @@ test_handover(void)
 	ok(first_new < ra + 1000, "handover: and signs within a second of it");
 	keys_close(s);
 	keys_close(o);
+}
+
+/*
+ * The row of kid holds priv sealed: nonce + MAC + ciphertext of its
+ * PKCS #8 DER, in which neither the DER nor its last 32 bytes (the
+ * private scalar of an EC or Ed25519 key) appear.
+ */
+static void
+check_sealed(const char *kid, EVP_PKEY *priv, const char *what)
+{
+	unsigned char box[16384], *der = NULL;
+	size_t boxlen = 0, n = 0;
+	struct db_param pk[] = { DB_STR(kid) };
+	struct db_col c[] = { DB_OUT_BLOB(box, sizeof(box), &boxlen) };
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	int derlen = 0;
+
+	ok(db_query(db, "SELECT PrivateKey FROM SigningKeys WHERE KeyId = ?", pk, 1, c, 1,
+	    NULL, NULL, &n) == DB_OK && n == 1, "%s: the key's row is there", what);
+	ok(priv != NULL && (p8 = EVP_PKEY2PKCS8(priv)) != NULL &&
+	    (derlen = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) > 32, "%s: the plain PKCS #8 DER", what);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	is_int((long long)boxlen, (long long)derlen + 40,
+	    "%s: PrivateKey is nonce (24) + MAC (16) + ciphertext of the DER", what);
+	ok(der != NULL && !contains(box, boxlen, der, (size_t)derlen) &&
+	    !contains(box, boxlen, der + derlen - 32, 32),
+	    "%s: neither the DER nor its last 32 bytes appear in the column", what);
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)derlen);
+}
+
+/* The alg named in the header of tok, into out; "" if unreadable. */
+static void
+header_alg(const char *tok, char *out, size_t cap)
+{
+	unsigned char h[512];
+	size_t n = 0;
+	json_object *hdr, *v;
+
+	out[0] = '\0';
+	if (tok == NULL || strchr(tok, '.') == NULL ||
+	    b64url_decode(h, sizeof(h) - 1, &n, tok, (size_t)(strchr(tok, '.') - tok)) != 0)
+		return;
+	h[n] = '\0';
+	if ((hdr = json_tokener_parse((char *)h)) != NULL &&
+	    json_object_object_get_ex(hdr, "alg", &v))
+		snprintf(out, cap, "%s", json_object_get_string(v));
+	json_object_put(hdr);
+}
+
+struct alg_listing {
+	const char *kid[3];
+	const char *alg[3];
+};
+
+static int
+alg_row(void *arg, const struct keys_info *info)
+{
+	struct alg_listing *l = arg;
+
+	for (size_t i = 0; i < 3; i++)
+		if (l->kid[i] != NULL && strcmp(l->kid[i], info->kid) == 0)
+			l->alg[i] = strdup(info->alg);
+	return 0;
+}
+
+/*
+ * SPEC §12: keys of every alg side by side. A signer of RS256 keys rotates
+ * to ES256, then to EdDSA: each new key signs with its own alg once
+ * mature, the tokens of the keys before it keep verifying, the JWKS
+ * publishes each key with its members, keys_list names each one's alg,
+ * and every private key is sealed at rest.
+ */
+static void
+test_algs(void)
+{
+	static const char *const algs[3] = { "RS256", "ES256", "EdDSA" };
+	static const char *const kty[3] = { "RSA", "EC", "OKP" };
+	struct keys *s = open_keys(1, NULL), *v;
+	char kids[3][JWK_KID_LEN + 1], tmp[JWK_KID_LEN + 1], alg[16];
+	struct alg_listing l = { { NULL }, { NULL } };
+	char *tok[3] = { NULL };
+	const char *kid;
+	EVP_PKEY *priv;
+	json_object *doc, *arr, *m;
+	size_t i, j;
+
+	/* The active key, mature and alone: the RS256 one of the earlier tests. */
+	sql("UPDATE SigningKeys SET RetiredAt = UTC_TIMESTAMP() - INTERVAL 10 SECOND"
+	    " WHERE RetiredAt > UTC_TIMESTAMP() - INTERVAL 10 SECOND", NULL, 0);
+	sql("UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 1 DAY WHERE IsActive = 1",
+	    NULL, 0);
+	for (i = 0; i < 3; i++) {
+		if (i > 0) {
+			ok(keys_set_alg(s, algs[i]) == 0, "algs: keys_set_alg %s", algs[i]);
+			is_int(keys_generate(s, db, 2048, tmp), KEYS_UNAVAILABLE,
+			    "algs: %s with a key size is refused", algs[i]);
+			is_int(keys_generate(s, db, 0, kids[i]), KEYS_OK, "algs: rotate to %s", algs[i]);
+			/* Mature at once, rather than after the hand-over (test_handover times that). */
+			sql("UPDATE SigningKeys SET CreatedAt = UTC_TIMESTAMP() - INTERVAL 1 DAY"
+			    " WHERE IsActive = 1", NULL, 0);
+		}
+		tok[i] = sign_with(s, &kid);
+		if (i == 0)
+			snprintf(kids[0], sizeof(kids[0]), "%s", kid != NULL ? kid : "");
+		is_str(tok[i] != NULL ? kid : NULL, kids[i], "algs: the %s key signs", algs[i]);
+		header_alg(tok[i], alg, sizeof(alg));
+		is_str(alg, algs[i], "algs: its token's header says alg %s", algs[i]);
+		if (i > 0 && keys_active(s, db, &priv, &kid) == KEYS_OK) {
+			is_str(jwt_key_alg(priv), algs[i], "algs: the unsealed key is an %s key", algs[i]);
+			check_sealed(kids[i], priv, algs[i]);
+		}
+		/* A fresh verifier (it reads the master key only to check the row bindings). */
+		v = open_keys(3600, NULL);
+		for (j = 0; j <= i; j++)
+			is_int(verify_with(v, tok[j]), JWT_OK, "algs: after %s, the %s token verifies",
+			    algs[i], algs[j]);
+		keys_close(v);
+	}
+
+	/* The JWKS: three keys, newest first, each of its kty with alg and kid. */
+	v = open_keys(3600, NULL);
+	doc = keys_jwks(v, db);
+	ok(doc != NULL && json_object_object_get_ex(doc, "keys", &arr) &&
+	    json_object_array_length(arr) >= 3, "algs: the JWKS has the three keys");
+	for (i = 0; doc != NULL && i < 3; i++) {
+		json_object *jwk = NULL;
+
+		for (j = 0; j < json_object_array_length(arr); j++)
+			if (json_object_object_get_ex(json_object_array_get_idx(arr, j), "kid", &m) &&
+			    strcmp(json_object_get_string(m), kids[i]) == 0)
+				jwk = json_object_array_get_idx(arr, j);
+		is_str(jwk != NULL && json_object_object_get_ex(jwk, "kty", &m) ?
+		    json_object_get_string(m) : NULL, kty[i], "algs: JWKS kty of the %s key", algs[i]);
+		is_str(jwk != NULL && json_object_object_get_ex(jwk, "alg", &m) ?
+		    json_object_get_string(m) : NULL, algs[i], "algs: JWKS alg of the %s key", algs[i]);
+		ok(jwk != NULL && !json_object_object_get_ex(jwk, "d", NULL),
+		    "algs: no d in the %s JWK", algs[i]);
+	}
+	json_object_put(doc);
+	keys_close(v);
+
+	for (i = 0; i < 3; i++)
+		l.kid[i] = kids[i];
+	ok(keys_list(s, db, alg_row, &l) == 0, "algs: keys_list");
+	for (i = 0; i < 3; i++) {
+		is_str(l.alg[i], algs[i], "algs: keys_list names the %s key's alg", algs[i]);
+		free((char *)l.alg[i]);
+	}
+	ok(keys_set_alg(s, "es256") == -1 && keys_set_alg(s, "HS256") == -1 &&
+	    keys_set_alg(s, NULL) == -1, "algs: keys_set_alg refuses es256, HS256, NULL");
+	for (i = 0; i < 3; i++)
+		free(tok[i]);
+	keys_close(s);
 }
 
 struct listing {
@@ -869,6 +1024,7 @@ main(void)
 	    "still exactly one active key");
 	race_rotate_if_older();
 	test_handover();
+	test_algs();
 	is_int(keys_rotate_if_older(signer, db, 36501, &rotated, tmp), KEYS_UNAVAILABLE,
 	    "more than a century of days is refused");
 	ok(keys_generate(signer, db, 1024, tmp) == KEYS_UNAVAILABLE, "a 1024-bit key is refused");
