@@ -43,6 +43,11 @@ stack_alive() {
 	[ -z "${2:-}" ] || [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
+# stack_comm PATH: the name a process started from PATH runs under (comm).
+stack_comm() {
+	basename "$1" | cut -c1-15
+}
+
 # stack_pidfile_alive FILE NAME: FILE holds the PID of a running NAME.
 stack_pidfile_alive() {
 	[ -f "$1" ] && stack_alive "$(cat "$1" 2>/dev/null)" "$2"
@@ -162,7 +167,7 @@ stack_mariadb_start() {
 	# recovering, or dying after a SIGKILL) is waited for: until it
 	# answers, or until it is gone and a new one can start.
 	_i=0
-	while stack_pidfile_alive "$_m/mariadbd.pid" mariadbd && ! stack_mariadb_ping "$_m"; do
+	while stack_pidfile_alive "$_m/mariadbd.pid" "$(stack_comm "$MARIADBD")" && ! stack_mariadb_ping "$_m"; do
 		_i=$((_i + 1))
 		if [ "$_i" -gt 300 ]; then
 			stack_die "mariadbd (pid $(cat "$_m/mariadbd.pid")) runs but does not answer within 30 s"
@@ -170,7 +175,7 @@ stack_mariadb_start() {
 		fi
 		sleep 0.1
 	done
-	if stack_pidfile_alive "$_m/mariadbd.pid" mariadbd; then
+	if stack_pidfile_alive "$_m/mariadbd.pid" "$(stack_comm "$MARIADBD")"; then
 		: # already running and answering (quickstart is idempotent)
 	else
 		rm -f "$_m/mariadbd.pid"
@@ -262,7 +267,7 @@ stack_mariadb_stop() {
 	_m=$(cd "$1" 2>/dev/null && pwd)/mariadb || return 0
 	[ -f "$_m/mariadbd.pid" ] || return 0
 	_pid=$(cat "$_m/mariadbd.pid")
-	stack_alive "$_pid" mariadbd || { rm -f "$_m/mariadbd.pid"; return 0; }
+	stack_alive "$_pid" "$(stack_comm "$MARIADBD")" || { rm -f "$_m/mariadbd.pid"; return 0; }
 	kill "$_pid" 2>/dev/null || return 0
 	_i=0
 	while stack_alive "$_pid"; do
@@ -321,7 +326,7 @@ stack_programs_start() {
 		_bin=$top_builddir/cgi-bin/$_prog
 		[ -x "$_bin" ] || { stack_die "$_bin is not built"; return 1; }
 		_pidf=$STACK_DIR/run/$_prog.pid
-		if stack_pidfile_alive "$_pidf" multiwatch; then
+		if stack_pidfile_alive "$_pidf" "$(stack_comm "$MULTIWATCH")"; then
 			continue
 		fi
 		# issue 15: the workers of a SIGKILLed multiwatch still serve
@@ -365,7 +370,7 @@ stack_programs_stop() {
 		_pid=$(cat "$_pidf")
 		# multiwatch passes SIGTERM on as the graceful signal (SIGUSR1,
 		# which libfcgi handles) and does not restart the workers.
-		if stack_alive "$_pid" multiwatch; then
+		if stack_alive "$_pid" "$(stack_comm "$MULTIWATCH")"; then
 			kill "$_pid" 2>/dev/null || :
 			_i=0
 			while stack_alive "$_pid" && [ "$_i" -lt 50 ]; do
@@ -465,7 +470,7 @@ NGINX
 # (most often: the port was taken meanwhile; stack_start then retries).
 stack_nginx_start() {
 	_pidf=$STACK_DIR/run/nginx.pid
-	if stack_pidfile_alive "$_pidf" nginx; then
+	if stack_pidfile_alive "$_pidf" "$(stack_comm "$NGINX")"; then
 		return 0
 	fi
 	rm -f "$_pidf"
@@ -488,7 +493,7 @@ stack_nginx_stop() {
 	_pidf=$STACK_DIR/run/nginx.pid
 	[ -f "$_pidf" ] || return 0
 	_pid=$(cat "$_pidf")
-	if stack_alive "$_pid" nginx; then
+	if stack_alive "$_pid" "$(stack_comm "$NGINX")"; then
 		kill -QUIT "$_pid" 2>/dev/null || :
 		_i=0
 		while stack_alive "$_pid" && [ "$_i" -lt 50 ]; do
@@ -526,11 +531,11 @@ stack_start() {
 	# issue 15: a fixed port held by another program fails at once,
 	# before anything starts.
 	if [ -n "${STACK_DB_PORT:-}" ] &&
-	    ! stack_pidfile_alive "$STACK_DIR/mariadb/mariadbd.pid" mariadbd &&
+	    ! stack_pidfile_alive "$STACK_DIR/mariadb/mariadbd.pid" "$(stack_comm "$MARIADBD")" &&
 	    stack_port_taken "$STACK_DB_PORT" "${STACK_DB_PORT_VAR:-STACK_DB_PORT}"; then
 		return 1
 	fi
-	if [ -n "$_port_fixed" ] && ! stack_pidfile_alive "$STACK_DIR/run/nginx.pid" nginx &&
+	if [ -n "$_port_fixed" ] && ! stack_pidfile_alive "$STACK_DIR/run/nginx.pid" "$(stack_comm "$NGINX")" &&
 	    stack_port_taken "$STACK_HTTPS_PORT" "${STACK_HTTPS_PORT_VAR:-STACK_HTTPS_PORT}" \
 	    "$STACK_DIR/log/nginx-error.log"; then
 		return 1
