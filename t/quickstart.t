@@ -57,7 +57,8 @@ ok $? "./quickstart ctl user list: exit 0"
 grep -q "	pranaya@example.com	Pranaya	Rout	Admin,Editor,User\$" "$TAP_TMP/out"
 ok $? "  lists the demo user with its roles"
 "$QS" ctl keys list >"$TAP_TMP/out" 2>/dev/null
-is "$(awk -F '\t' '$3 == "active"' "$TAP_TMP/out" | wc -l)" 1 "./quickstart ctl keys list: one active key"
+is "$(awk -F '\t' '{ for (i = 1; i <= NF; i++) if ($i == "active") n++ } END { print n + 0 }' \
+    "$TAP_TMP/out")" 1 "./quickstart ctl keys list: one active key"
 "$QS" ctl user frobnicate >/dev/null 2>&1
 is "$?" 2 "./quickstart ctl with a bad command: jwtauthctl's usage status 2"
 
