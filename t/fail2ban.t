@@ -52,6 +52,19 @@ ok $? "  the address written into the e-mail is quoted in the event"
 grep -q 'Right-pw\|Wrong-pw' "$LOG"
 is "$?" 1 "  no password in the log"
 
+# README's troubleshooting lines, as written, in a folder where var/ is
+# this run's stack and contrib/ the source's.
+mkdir -p "$TAP_TMP/readme/var" && ln -s "$TAP_TMP/log" "$TAP_TMP/readme/var/log" &&
+    ln -s "$top_srcdir/contrib" "$TAP_TMP/readme/contrib" || bail_out "cannot make the README folder"
+sed -n 's/^    \(fail2ban-regex var\/log\/.*\)$/\1/p' "$top_srcdir/README.md" >"$TAP_TMP/readme.cmd"
+is "$(wc -l <"$TAP_TMP/readme.cmd")" 1 "README shows one fail2ban-regex line"
+( cd "$TAP_TMP/readme" && sh "$TAP_TMP/readme.cmd" ) >"$TAP_TMP/readme.out" 2>&1
+is "$(sed -n 's/^Failregex: \([0-9]*\) total.*/\1/p' "$TAP_TMP/readme.out")" "$want" "  it runs, and counts the same"
+grep -o "\`grep ' event=' var/log/\*\.log\`" "$top_srcdir/README.md" | tr -d '\`' >"$TAP_TMP/readme.grep"
+is "$(wc -l <"$TAP_TMP/readme.grep")" 1 "README shows the grep for every event"
+( cd "$TAP_TMP/readme" && sh "$TAP_TMP/readme.grep" ) >"$TAP_TMP/readme.out" 2>&1
+is "$(grep -c 'event=login_' "$TAP_TMP/readme.out")" 10 "  it shows the 10 login events of this run"
+
 # The jail, as fail2ban would load it: a copy of the host's configuration
 # with ours added and the log path pointed at this run's log.
 cp -r /etc/fail2ban "$TAP_TMP/f2b" && cp "$FILTER" "$TAP_TMP/f2b/filter.d/" &&
