@@ -401,7 +401,7 @@ stack_nginx_conf() {
 	# stack folder. A real deployment uses www-data (see README).
 	[ "$(id -u)" = 0 ] && _user="user root;"
 	_rl='s/^$//'
-	[ "${RATE_LIMIT:-on}" = off ] && _rl='/limit_req\( \|_zone \)/d'
+	[ "${RATE_LIMIT:-on}" = off ] && _rl='/limit_\(req\|conn\)\( \|_zone \)/d'
 	_more='s/^$//'
 	[ -n "${STACK_NGINX_SED:-}" ] && _more=$STACK_NGINX_SED
 	sed -e "s|/run/jwtauth/|$STACK_DIR/run/|g" \
@@ -420,6 +420,7 @@ error_log $STACK_DIR/log/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
 	access_log $STACK_DIR/log/nginx-access.log;
+	server_tokens off;
 	client_body_temp_path $_n/tmp/body;
 	fastcgi_temp_path $_n/tmp/fastcgi;
 	proxy_temp_path $_n/tmp/proxy;
