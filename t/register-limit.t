@@ -1,6 +1,6 @@
 #!/bin/sh
 # Issue 16, items 2 and 7: Register runs Argon2id on every call, so nginx
-# limits it per address like Login (a burst of 5 for a person, then 429
+# limits it per address like Login (a burst of 10 for people, then 429
 # with a JSON body), and takes at most one Register at a time from all
 # addresses together, so that a flood from many addresses cannot hold the
 # users program's workers that GetProfile and UpdateProfile need. nginx's
@@ -12,7 +12,7 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 api_stack
 
-N=12
+N=16
 # Not valid (no Firstname, no Password): the program answers 400 at once.
 printf '{"Email":"x@example.com"}' >"$TAP_TMP/bad"
 
@@ -39,8 +39,8 @@ hcount() {
 # ---- one address: the rate limit ---------------------------------------------------
 series /api/Users/Register "$TAP_TMP/bad"
 is "$(wc -l <"$TAP_TMP/series" | tr -d ' ')" "$N" "register: $N answers"
-head -n 5 "$TAP_TMP/series" | grep -v '^400 ' >/dev/null
-ok $((! $?)) "register: the first 5 pass the limit (400 from the program)"
+head -n 10 "$TAP_TMP/series" | grep -v '^400 ' >/dev/null
+ok $((! $?)) "register: the first 10 pass the limit (400 from the program)"
 limited=$(count '^429 ')
 [ "$limited" -gt 0 ]
 ok $? "register: later ones are refused with 429 ($limited of $N)"
