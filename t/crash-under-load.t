@@ -13,15 +13,7 @@
 
 PY=/usr/bin/python3
 LOAD=$top_srcdir/t/lib/mixload.py
-QS=$top_srcdir/quickstart
 THREADS=${THREADS:-4}
-tap_tmpdir
-API_HEADERS=$TAP_TMP/headers
-API_BODY=$TAP_TMP/body
-QUICKSTART_VAR=$TAP_TMP/var
-QUICKSTART_BUILDDIR=$top_builddir
-HTTPS_PORT=$(stack_free_port)
-MARIADB_PORT=$(stack_free_port)
 # All the load comes from one address; cheap password hashes; short
 # database timeouts, so that a hang would show.
 RATE_LIMIT=off
@@ -30,16 +22,11 @@ argon2_memlimit = 8K
 db_connect_timeout = 2
 db_read_timeout = 2
 db_write_timeout = 2"
-export QUICKSTART_VAR QUICKSTART_BUILDDIR HTTPS_PORT MARIADB_PORT RATE_LIMIT STACK_CONF_EXTRA
-tap_at_exit '"$QS" stop >/dev/null 2>&1'
+export RATE_LIMIT STACK_CONF_EXTRA
+api_quickstart
 V=$QUICKSTART_VAR
 L=$TAP_TMP/load
 mkdir -p "$L"
-
-"$QS" >"$TAP_TMP/qs.out" 2>&1 || { sed 's/^/# /' "$TAP_TMP/qs.out"; bail_out "quickstart failed"; }
-STACK_URL=https://127.0.0.1:$HTTPS_PORT
-STACK_CACERT=$V/tls/cert.pem
-STACK_DIR=$V
 users=
 i=1
 while [ "$i" -le "$THREADS" ]; do

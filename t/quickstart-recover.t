@@ -12,7 +12,6 @@
 # the programs under test (QUICKSTART_BUILDDIR): never the user's ./var.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 
-QS=$top_srcdir/quickstart
 # 20 rounds for MariaDB (what the issue asks), 20 for nginx and 10 for each
 # of two multiwatch: about 80 s here. The sanitized pass of ./quickstart
 # test (ASAN_OPTIONS set) looks for memory errors in the programs, which
@@ -23,20 +22,8 @@ fi
 DB_KILLS=${DB_KILLS:-20}
 NGINX_KILLS=${NGINX_KILLS:-20}
 MW_KILLS=${MW_KILLS:-10}        # per program: login and refresh-token
-tap_tmpdir
-API_HEADERS=$TAP_TMP/headers
-API_BODY=$TAP_TMP/body
-QUICKSTART_VAR=$TAP_TMP/var
-QUICKSTART_BUILDDIR=$top_builddir
-HTTPS_PORT=$(stack_free_port)
-MARIADB_PORT=$(stack_free_port)
-export QUICKSTART_VAR QUICKSTART_BUILDDIR HTTPS_PORT MARIADB_PORT
-tap_at_exit '"$QS" stop >/dev/null 2>&1'
+api_quickstart
 V=$QUICKSTART_VAR
-
-"$QS" >"$TAP_TMP/qs.out" 2>&1 || { sed 's/^/# /' "$TAP_TMP/qs.out"; bail_out "quickstart failed"; }
-STACK_URL=https://127.0.0.1:$HTTPS_PORT
-STACK_CACERT=$V/tls/cert.pem
 api_login pranaya@example.com Password@123 || bail_out "cannot log in"
 first=$REFRESH
 

@@ -9,16 +9,6 @@
 # the programs under test (QUICKSTART_BUILDDIR): never the user's ./var.
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 
-QS=$top_srcdir/quickstart
-tap_tmpdir
-API_HEADERS=$TAP_TMP/headers
-API_BODY=$TAP_TMP/body
-QUICKSTART_VAR=$TAP_TMP/var
-QUICKSTART_BUILDDIR=$top_builddir
-HTTPS_PORT=$(stack_free_port)
-MARIADB_PORT=$(stack_free_port)
-export QUICKSTART_VAR QUICKSTART_BUILDDIR HTTPS_PORT MARIADB_PORT
-tap_at_exit '"$QS" stop >/dev/null 2>&1'
 qs() { "$QS" "$@" >"$TAP_TMP/qs.out" 2>&1; }
 
 # Every process of the stack: its pid files, and each multiwatch's workers.
@@ -36,11 +26,9 @@ holders() {
 }
 
 # ---- start, then again ---------------------------------------------------------
-qs; ok $? "./quickstart: exit 0" || { sed 's/^/# /' "$TAP_TMP/qs.out"; bail_out "quickstart failed"; }
+api_quickstart          # bails out unless ./quickstart exits 0
 grep -q "^quickstart: jwtauth is up at https://127.0.0.1:$HTTPS_PORT\$" "$TAP_TMP/qs.out"
-ok $? "  says where it is up"
-STACK_URL=https://127.0.0.1:$HTTPS_PORT
-STACK_CACERT=$QUICKSTART_VAR/tls/cert.pem
+ok $? "./quickstart says where it is up"
 api_login pranaya@example.com Password@123
 ok $? "  the demo user logs in"
 before=$(pids)

@@ -2,6 +2,7 @@
 #
 #   . "$top_srcdir/t/lib/api.sh"    (loads tap.sh and stack.sh too)
 #   api_stack                       start a throw-away stack for this test
+#   api_quickstart                  the same through ./quickstart itself ($QS)
 #   api POST /api/Auth/Login '{"Email":...}' [extra curl args...]
 #       -> $STATUS, $BODY, and the headers in $API_HEADERS (a file)
 #   header NAME                     a response header's value
@@ -27,6 +28,30 @@ api_stack() {
 	stack_start "$TAP_TMP" >/dev/null || bail_out "the stack did not start"
 	API_HEADERS=$TAP_TMP/headers
 	API_BODY=$TAP_TMP/body
+}
+
+# api_quickstart: run ./quickstart (as $QS) on a folder of this test
+# (QUICKSTART_VAR) and two free ports, with the programs under test
+# (QUICKSTART_BUILDDIR), never the user's ./var; point the helpers at it
+# (STACK_URL, STACK_CACERT, STACK_DIR); `./quickstart stop` at exit.
+# quickstart's output is in $TAP_TMP/qs.out. Set RATE_LIMIT or
+# STACK_CONF_EXTRA (exported) before, to pass them on.
+api_quickstart() {
+	QS=$top_srcdir/quickstart
+	tap_tmpdir
+	API_HEADERS=$TAP_TMP/headers
+	API_BODY=$TAP_TMP/body
+	QUICKSTART_VAR=$TAP_TMP/var
+	QUICKSTART_BUILDDIR=$top_builddir
+	HTTPS_PORT=$(stack_free_port)
+	MARIADB_PORT=$(stack_free_port)
+	while [ "$MARIADB_PORT" = "$HTTPS_PORT" ]; do MARIADB_PORT=$(stack_free_port); done
+	export QUICKSTART_VAR QUICKSTART_BUILDDIR HTTPS_PORT MARIADB_PORT
+	tap_at_exit '"$QS" stop >/dev/null 2>&1'
+	"$QS" >"$TAP_TMP/qs.out" 2>&1 || { sed 's/^/# /' "$TAP_TMP/qs.out"; bail_out "quickstart failed"; }
+	STACK_URL=https://127.0.0.1:$HTTPS_PORT
+	STACK_CACERT=$QUICKSTART_VAR/tls/cert.pem
+	STACK_DIR=$QUICKSTART_VAR
 }
 
 # api METHOD PATH [JSON-BODY] [curl args...]
