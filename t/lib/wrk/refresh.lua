@@ -1,5 +1,5 @@
--- refresh.lua: POST /api/Auth/RefreshToken, each request with a refresh
--- token used once. Rotation makes a token single-use, so the tokens come
+-- refresh.lua: POST /api/Auth/RefreshToken (or /oauth2/token's refresh
+-- grant), each request with a refresh token used once. Rotation makes a token single-use, so the tokens come
 -- from a pool minted beforehand (WRK_POOL, one per line, split between
 -- the threads) and, once a thread has handed out its share, from the new
 -- tokens of its own 200 answers (unless WRK_RECYCLE=0): every token is
@@ -7,6 +7,9 @@
 --
 --   WRK_POOL        file of refresh tokens (required)
 --   WRK_CLIENT      ClientId the tokens were issued to (Client1)
+--   WRK_OAUTH2=1    the same rotation through the OAuth 2.0 token endpoint
+--                   (POST /oauth2/token, grant_type=refresh_token, a public
+--                   client by client_id; SPEC §9) instead of RefreshToken
 --   WRK_DRAIN_AFTER seconds after which no refresh is sent any more
 --   WRK_DRAIN_PATH  and WRK_DRAINED: see "Draining" in common.lua
 -- A thread whose queue is empty (all its tokens in flight) sends a drain
@@ -22,12 +25,25 @@ dofile(dir .. "common.lua")
 local recycle = os.getenv("WRK_RECYCLE") ~= "0"
 local parse = recycle or os.getenv("WRK_DRAIN_AFTER") or os.getenv("WRK_COUNT") == "1"
 
+local oauth2 = os.getenv("WRK_OAUTH2") == "1"
+
+-- The request presenting token t: tokens and client ids are base64url
+-- and plain names here, nothing to escape in a form or a JSON string.
+local function refresh_request(t)
+	if oauth2 then
+		return wrk.format("POST", "/oauth2/token", headers,
+			"grant_type=refresh_token&refresh_token=" .. t .. "&client_id=" .. client)
+	end
+	return wrk.format("POST", "/api/Auth/RefreshToken", headers,
+		'{"RefreshToken":"' .. jstr(t) .. '","ClientId":"' .. jstr(client) .. '"}')
+end
+
 function init(args)
 	queue = share(assert(os.getenv("WRK_POOL"), "WRK_POOL is not set"))
 	head, tail = 1, #queue
-	client = jstr(os.getenv("WRK_CLIENT") or "Client1")
+	client = os.getenv("WRK_CLIENT") or "Client1"
 	drain_init()
-	headers = { ["Content-Type"] = "application/json" }
+	headers = { ["Content-Type"] = oauth2 and "application/x-www-form-urlencoded" or "application/json" }
 end
 
 function request()
@@ -38,15 +54,13 @@ function request()
 		if parse then
 			return drain
 		end
-		return wrk.format("POST", "/api/Auth/RefreshToken", headers,
-			'{"RefreshToken":"pool-exhausted","ClientId":"' .. client .. '"}')
+		return refresh_request("pool-exhausted")
 	end
 	local t = queue[head]
 	queue[head] = nil
 	head = head + 1
 	writes_in_flight = writes_in_flight + 1
-	return wrk.format("POST", "/api/Auth/RefreshToken", headers,
-		'{"RefreshToken":"' .. jstr(t) .. '","ClientId":"' .. client .. '"}')
+	return refresh_request(t)
 end
 
 if parse then
@@ -57,7 +71,7 @@ if parse then
 			writes_in_flight = writes_in_flight - 1
 			count("refresh", status)
 			if status == 200 and recycle then
-				local t = body:match('"RefreshToken":"([^"]+)"')
+				local t = body:match(oauth2 and '"refresh_token":"([^"]+)"' or '"RefreshToken":"([^"]+)"')
 				if t then
 					tail = tail + 1
 					queue[tail] = t
