@@ -224,6 +224,10 @@ is "$STATUS" 200 "client_credentials, Basic: 200"
 is "$(json 'keys | join(",")')" "access_token,expires_in,scope,token_type" "  no refresh token"
 is "$(claims "$(json .access_token)" | jq -r '[.sub, .client_id, .aud, .scope, has("role"), has("email")] | join("|")')" \
     "Svc|Svc|https://svc.example|read|false|false" "  sub is the client, no user claims"
+cc_at=$(json .access_token)
+AUTH=$cc_at api GET /api/Products/GetById/1
+is "$STATUS:$(header WWW-Authenticate | sed "s/,.*//")" '401:Bearer error="invalid_token"' \
+    "  Products refuses it: its sub is no user"
 oauth /oauth2/token "grant_type=client_credentials&client_id=Svc&client_secret=$svc"
 is "$STATUS:$(json 'has("scope")')" "200:false" "client_credentials, post, no scope asked: none granted"
 before=$(state)
