@@ -578,7 +578,8 @@ oauth2_metadata(const struct cfg *cfg, struct oauth2_answer *a)
 		    strings(auth, NELEM(auth)));
 		bad |= add(o, "introspection_endpoint_auth_methods_supported",
 		    strings(auth_confidential, NELEM(auth_confidential)));
-		/* What the access tokens (RFC 9068) may be signed with. */
+		/* What the access tokens (RFC 9068) may be signed with: each
+		 * key has one of these for life (SPEC §12, jwt_key_alg). */
 		bad |= add(o, "access_token_signing_alg_values_supported", strings(algs, NELEM(algs)));
 	}
 	succeed(a, o, bad);
