@@ -81,6 +81,29 @@ api() {
 		    -D "$API_HEADERS" -o "$API_BODY" -w '%{http_code}' "$@" "$STACK_URL$_path")
 	fi
 	BODY=$(cat "$API_BODY")
+	api_secrets "$_body"
+}
+
+# api_secrets REQUEST-BODY: record (tap_secret) the passwords a JSON request
+# sent (8 characters or more: shorter ones are too common a string to
+# look for in logs) and the tokens its answer holds.
+api_secrets() {
+	case $1 in
+	*[Pp]assword*)
+		printf '%s' "$1" | jq -r '.. | objects | to_entries[] |
+		    select(.key | test("password"; "i")) | .value | strings |
+		    select(length >= 8 and test("^[^\n]+$"))' 2>/dev/null |
+		    while IFS= read -r _s; do tap_secret "$_s"; done
+		;;
+	esac
+	case $BODY in
+	*[Tt]oken*)
+		printf '%s' "$BODY" | jq -r '.. | objects |
+		    (.Token?, .RefreshToken?, .access_token?, .refresh_token?) | strings' 2>/dev/null |
+		    while IFS= read -r _s; do tap_secret "$_s"; done
+		;;
+	esac
+	return 0
 }
 
 # The value of a response header (case-insensitive name), CR stripped.
@@ -162,6 +185,15 @@ oauth() {
 	    -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$TAP_TMP/form" \
 	    -D "$API_HEADERS" -o "$API_BODY" -w '%{http_code}' "$@" "$STACK_URL$_path")
 	BODY=$(cat "$API_BODY")
+	api_secrets ''
+	case $_basic in
+	*:????????????????*) tap_secret "${_basic#*:}" ;;
+	esac
+	# Client secrets and passwords of 8 characters or more, URL-decoded.
+	printf '%s\n' "$_form" | tr '&' '\n' | sed -n 's/^\(client_secret\|password\)=//p' |
+	    perl -pe 's/\+/ /g; s/%([0-9A-Fa-f]{2})/chr hex $1/ge' |
+	    while IFS= read -r _s; do [ "${#_s}" -ge 8 ] && tap_secret "$_s"; done
+	return 0
 }
 
 # oauth_error CODE: the RFC 6749 §5.2 error code of $BODY, or "" if $BODY
@@ -179,6 +211,7 @@ client_new() {
 	"$top_builddir/jwtauthctl" client add "$1" "$1" "$2" ${3:-} >"$TAP_TMP/client.out" ||
 	    return 1
 	SECRET=$(sed -n 's/^client secret of .* (shown once, keep it safe): //p' "$TAP_TMP/client.out")
+	tap_secret "$SECRET"
 }
 
 # eventually CMD [ARGS...]: run CMD until it succeeds, every 0.2 s, for at

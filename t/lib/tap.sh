@@ -6,6 +6,7 @@
 #   ok COND_EXIT "name"     -> use as: [ "$x" = y ]; ok $? "x is y"
 #   is GOT WANT "name"
 #   done_testing
+#   tap_secret VALUE...     a secret of this run (t/log-secrets.t: no log may hold it)
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -18,6 +19,31 @@ unset STACK_DIR STACK_DB_PORT STACK_DB_SOCKET STACK_HTTPS_PORT STACK_URL \
 
 TAP_N=0
 TAP_FAILED=0
+
+# Every test leaves its servers' logs and the secrets it used (passwords
+# it sent, tokens it received: api.sh records them) in a folder of the
+# build tree, t/run/NAME, which t/log-secrets.t scans at the end of the
+# run: no log may hold a secret. The folder is the last run's only.
+TAP_RUN=$top_builddir/t/run/$(basename "$0" .t)
+rm -rf "$TAP_RUN" && mkdir -p "$TAP_RUN" 2>/dev/null || TAP_RUN=
+
+tap_secret() {
+	[ -n "$TAP_RUN" ] || return 0
+	for _s in "$@"; do
+		[ -n "$_s" ] && printf '%s\n' "$_s" >>"$TAP_RUN/secrets"
+	done
+	return 0
+}
+
+# The logs under the test's folder, kept in $TAP_RUN/logs with their paths:
+# each log/ folder (stack.sh's), and files named as logs or stderr elsewhere.
+tap_keep_logs() {
+	[ -n "$TAP_RUN" ] && [ -d "${TAP_TMP:-}" ] || return 0
+	( cd "$TAP_TMP" && find . -type f \( -path '*/log/*' -o -name '*.log' -o -name '*.err' \
+	    -o -name err -o -name stderr -o -name 'error_log' \) ! -path './mariadb/data/*' \
+	    -exec cp --parents {} "$TAP_RUN/logs/" \; ) 2>/dev/null
+	return 0
+}
 
 ok() {
 	TAP_N=$((TAP_N + 1))
@@ -59,6 +85,7 @@ tap_at_exit() {
 }
 tap_run_cleanup() {
 	eval "$TAP_CLEANUP"
+	[ -n "$TAP_RUN" ] && mkdir -p "$TAP_RUN/logs" && tap_keep_logs
 	[ -n "${TAP_TMP:-}" ] && [ -z "${KEEP_TMP:-}" ] && rm -rf "$TAP_TMP"
 	return 0
 }
