@@ -36,7 +36,7 @@ login(struct http_req *req, void *ctx)
 		api_session_error(req, rc, retry_after);
 done:
 	rj_errors_free(&errs);
-	json_object_put(body);
+	rj_free(body);
 }
 
 static const struct http_route routes[] = {

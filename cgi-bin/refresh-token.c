@@ -43,7 +43,7 @@ refresh(struct http_req *req, void *ctx)
 		api_session_error(req, rc, 0);
 done:
 	rj_errors_free(&errs);
-	json_object_put(body);
+	rj_free(body);
 }
 
 static void
@@ -92,7 +92,7 @@ logout(struct http_req *req, void *ctx)
 	}
 done:
 	rj_errors_free(&errs);
-	json_object_put(body);
+	rj_free(body);
 }
 
 static const struct http_route routes[] = {

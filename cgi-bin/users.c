@@ -47,7 +47,7 @@ register_user(struct http_req *req, void *ctx)
 	    201, "User registered successfully.", "Email is already registered.");
 done:
 	rj_errors_free(&errs);
-	json_object_put(body);
+	rj_free(body);
 }
 
 static json_object *
@@ -119,7 +119,7 @@ update_profile(struct http_req *req, void *ctx)
 	    200, "Profile updated successfully.", "Email is already in use by another account.");
 done:
 	rj_errors_free(&errs);
-	json_object_put(body);
+	rj_free(body);
 }
 
 static const struct http_route routes[] = {

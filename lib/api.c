@@ -208,7 +208,7 @@ api_tokens(struct http_req *req, struct session_tokens *t)
 		json_object_put(o);
 		o = NULL;
 	}
-	http_json(req, 200, o);
+	http_json_secret(req, 200, o);
 	session_tokens_clear(t);
 }
 

@@ -14,6 +14,7 @@
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
+#include <sodium.h>
 
 #include "event.h"
 #include "http.h"
@@ -79,9 +80,18 @@ buf_add(struct http_buf *b, const char *s, size_t n)
 			}
 			cap *= 2;
 		}
-		if ((p = realloc(b->data, cap)) == NULL) {
+		/*
+		 * Not realloc: the old block may hold a token (the answer) and
+		 * must be wiped before it goes back to the allocator (issue 16).
+		 */
+		if ((p = malloc(cap)) == NULL) {
 			log_err("out of memory");
 			return -1;
+		}
+		if (b->data != NULL) {
+			memcpy(p, b->data, b->len);
+			sodium_memzero(b->data, b->cap);
+			free(b->data);
 		}
 		b->data = p;
 		b->cap = cap;
@@ -98,9 +108,12 @@ buf_adds(struct http_buf *b, const char *s)
 	return buf_add(b, s, strlen(s));
 }
 
+/* Wiped first: the answer may carry tokens (issue 16). */
 static void
 buf_free(struct http_buf *b)
 {
+	if (b->data != NULL)
+		sodium_memzero(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
@@ -369,6 +382,20 @@ http_param(const struct http_req *req, const char *name)
 	return env_get(req->envp, name);
 }
 
+/*
+ * Free req->strs[i], wiped first: the Authorization header holds a token,
+ * the body a password (issue 16).
+ */
+static void
+req_str_free(struct http_req *req, int i)
+{
+	if (req->strs[i] != NULL)
+		sodium_memzero(req->strs[i], req->strs_size[i]);
+	free(req->strs[i]);
+	req->strs[i] = NULL;
+	req->strs_size[i] = 0;
+}
+
 /* Copy s (n bytes) into req->strs[i] and return the copy, or NULL. */
 static const char *
 req_keep(struct http_req *req, int i, const char *s, size_t n)
@@ -381,8 +408,9 @@ req_keep(struct http_req *req, int i, const char *s, size_t n)
 	}
 	memcpy(p, s, n);
 	p[n] = '\0';
-	free(req->strs[i]);
+	req_str_free(req, i);
 	req->strs[i] = p;
+	req->strs_size[i] = n + 1;
 	return p;
 }
 
@@ -447,10 +475,8 @@ fail:
 void
 http_req_free(struct http_req *req)
 {
-	for (size_t i = 0; i < HTTP_REQ_NSTR; i++) {
-		free(req->strs[i]);
-		req->strs[i] = NULL;
-	}
+	for (int i = 0; i < HTTP_REQ_NSTR; i++)
+		req_str_free(req, i);
 	buf_free(&req->hdrs);
 	buf_free(&req->resp);
 	memset(req, 0, sizeof(*req));
@@ -569,7 +595,53 @@ http_send_json(struct http_req *req, int status, const char *ctype, json_object 
 		len = 0;
 	}
 	http_answer(req, status, ctype, s, len);
+	/*
+	 * json-c's serialisation of the answer (it may hold tokens, issue 16),
+	 * wiped before it is freed; json-c makes it anew at every call.
+	 */
+	if (len > 0)
+		sodium_memzero((char *)s, len);
 	json_object_put(obj);
+}
+
+void
+http_json_secret(struct http_req *req, int status, json_object *body)
+{
+	json_object *keep = body != NULL ? json_object_get(body) : NULL;
+
+	http_send_json(req, status, HTTP_CT_JSON, body);
+	if (keep != NULL) {
+		http_json_wipe(keep);
+		json_object_put(keep);
+	}
+}
+
+void
+http_json_wipe(json_object *o)
+{
+	size_t n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		/* json-c's own buffer: it is about to be freed, and no one reads it after. */
+		sodium_memzero((char *)json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			http_json_wipe(val);
+		}
+		break;
+	}
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++)
+			http_json_wipe(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
 }
 
 void
@@ -811,6 +883,7 @@ body_gate(struct http_req *req, const struct http_limits *lim)
 		return -1;
 	}
 	req->strs[S_BODY] = body;
+	req->strs_size[S_BODY] = (size_t)clen + 1;
 	got = read_body(req, body, (size_t)clen);
 	body[got] = '\0';
 	if (got < clen) {

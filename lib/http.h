@@ -135,6 +135,7 @@ struct http_req {
 	/* Private to http.c. */
 	char *const *envp;              /* the variables as given: valid until the next accept */
 	char *strs[HTTP_REQ_NSTR];      /* owned copies behind the pointers above */
+	size_t strs_size[HTTP_REQ_NSTR];        /* their allocated sizes, wiped before free */
 	const char *content_length;     /* CONTENT_LENGTH, NULL if unset */
 	struct FCGX_Stream *in;         /* FastCGI stdin, or NULL: read in_fd */
 	int in_fd;                      /* CGI stdin (or a test's pipe), -1 = no body */
@@ -203,6 +204,20 @@ int http_status(const struct http_req *req);
  * the answer into a 500, never into a response missing the header.
  */
 void http_header(struct http_req *req, const char *name, const char *value);
+
+/*
+ * http_json for an answer that holds secrets (tokens): its string values
+ * are wiped before it is freed. body must be the caller's own, shared with
+ * nothing (no json_object_get'd member of a cache).
+ */
+void http_json_secret(struct http_req *req, int status, json_object *body);
+
+/*
+ * Overwrite with zeros every string value in o (and in the objects and
+ * arrays it holds), before o is put: request bodies hold passwords, answers
+ * tokens (issue 16). Member names are left: they are ours or harmless.
+ */
+void http_json_wipe(json_object *o);
 
 /* The same with a printf format for the value (e.g. Location with an id). */
 void http_headerf(struct http_req *req, const char *name, const char *fmt, ...)

@@ -513,6 +513,15 @@ fail:
 	return rc;
 }
 
+void
+rj_free(json_object *body)
+{
+	if (body == NULL)
+		return;
+	http_json_wipe(body);
+	json_object_put(body);
+}
+
 const char *
 rj_parse_strerror(enum rj_parse_rc rc)
 {

@@ -89,6 +89,12 @@ enum rj_parse_rc rj_parse(const char *buf, size_t len, json_object **out)
 const char *rj_parse_strerror(enum rj_parse_rc rc);
 
 /*
+ * Put a parsed request body (NULL is fine) after wiping its string values:
+ * bodies hold passwords and refresh tokens (issue 16).
+ */
+void rj_free(json_object *body);
+
+/*
  * rj_parse on req->body (a route with HTTP_BODY_JSON; an empty or absent
  * body is invalid). Return 0 with *out set, or -1 after answering 400
  * {"message":rj_parse_strerror(rc)} (500 when out of memory).
