@@ -56,6 +56,7 @@ struct db {
 	struct cfg_host hosts[CFG_HOSTS_MAX];
 	size_t nhosts;
 	size_t cur;             /* the host tried first: the last one that worked */
+	size_t last;            /* the host of the last connection (nhosts: none yet) */
 	int galera;             /* the server is a Galera node (wsrep_on) */
 	char socket[CFG_STR_MAX];
 	char name[CFG_STR_MAX];
@@ -399,9 +400,11 @@ db_connect(struct db *db)
 		size_t i = (first + k) % db->nhosts;
 
 		if (db_connect_host(db, i) == DB_OK) {
-			if (i != first)
-				log_info("connected to database host %zu of %zu", i + 1, db->nhosts);
+			if (db->last != db->nhosts && i != db->last)
+				log_info("connected to database host %zu of %zu (was host %zu)",
+				    i + 1, db->nhosts, db->last + 1);
 			db->cur = i;
+			db->last = i;
 			return DB_OK;
 		}
 	}
@@ -1098,6 +1101,7 @@ db_open(struct db **out, const struct cfg *cfg)
 		goto fail;
 	}
 	db->nhosts = (size_t)n;
+	db->last = db->nhosts;
 	if (db_copy_str(db->socket, cfg->db_socket, "db_socket") != 0 ||
 	    db_copy_str(db->name, cfg->db_name, "db_name") != 0 ||
 	    db_copy_str(db->user, cfg->db_user, "db_user") != 0 ||

@@ -12,6 +12,7 @@
 #                           of its process group after GALERA_STOP_TIMEOUT
 #   galera_sql I "SQL"      run SQL on node I as the database's root
 #                           (unix socket), database jwtauth
+#   galera_sql_file I       the same, SQL from stdin
 #   galera_kill I           SIGKILL node I (a crash: grastate seqno -1)
 #   galera_recover I        restart a crashed node I the way mysqld_safe
 #                           does: --wsrep-recover, then
@@ -59,6 +60,12 @@ galera_sql() {
 	    --default-character-set=utf8mb4 --batch --skip-column-names jwtauth -e "$2"
 }
 
+# Same, reading SQL from stdin.
+galera_sql_file() {
+	"$MARIADB_CLIENT" --no-defaults -u"$(id -un)" -S "$GALERA_DIR/node$1/mariadbd.sock" \
+	    --default-character-set=utf8mb4 --batch --skip-column-names jwtauth
+}
+
 # A status variable of node $1 ("" if it does not answer).
 galera_status() {
 	"$MARIADB_CLIENT" --no-defaults -u"$(id -un)" -S "$GALERA_DIR/node$1/mariadbd.sock" \
@@ -96,17 +103,20 @@ galera_launch() {
 	_gn=$1
 	shift
 	rm -f "$GALERA_DIR/node$_gn/mariadbd.pid"
-	# --defaults-file must come first; the SST scripts read it too.
-	setsid "$MARIADBD" --defaults-file="$GALERA_DIR/node$_gn/my.cnf" "$@" \
+	# --defaults-file must come first; the SST scripts read it too. From
+	# a subshell, so that the server is no job of the caller's shell (which
+	# would report its SIGKILL); setsid execs, so $! is the server.
+	( setsid "$MARIADBD" --defaults-file="$GALERA_DIR/node$_gn/my.cnf" "$@" \
 	    </dev/null >>"$GALERA_DIR/node$_gn/stdout.log" 2>&1 &
-	echo $! >"$GALERA_DIR/node$_gn/launch.pid"
+	echo $! >"$GALERA_DIR/node$_gn/launch.pid" )
 }
 
-# Twelve free ports in a row: node i uses BASE+10i (SQL), +1 (group
-# communication), +2 (IST), +3 (SST).
+# Twelve free ports: node i uses BASE+10i (SQL), +1 (group communication),
+# +2 (IST), +3 (SST). Below the kernel's ephemeral range (32768-) and
+# stack_free_port's (20000-), which would otherwise take them meanwhile.
 galera_ports() {
 	while :; do
-		_gb=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 2000 * 10 + 30000 ))
+		_gb=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 990 * 10 + 10000 ))
 		_gbusy=
 		for _gi in 1 2 3; do
 			for _go in 0 1 2 3; do
@@ -164,7 +174,19 @@ wsrep_provider_options="$_gopts"
 EOF
 }
 
+# A port can still be taken between the check and the bind (the machine is
+# shared): the whole start is tried again on other ports, three times.
 galera_start() {
+	for _gtry in 1 2 3; do
+		galera_start_once "$1" && return 0
+		echo "galera.sh: start $_gtry failed, trying other ports" >&2
+		galera_stop
+		rm -rf "$GALERA_DIR"
+	done
+	return 1
+}
+
+galera_start_once() {
 	GALERA_DIR=$(cd "$1" && pwd)/galera || return 1
 	mkdir -p "$GALERA_DIR" || return 1
 	# The servers run as mysql: they must traverse the path to their data.
@@ -276,4 +298,79 @@ galera_stop() {
 		fi
 	done
 	return 0
+}
+
+# ---------------------------------------------------------------------------
+# Program sets ("sites"): the FastCGI programs and nginx of t/lib/stack.sh,
+# each with its own folder, port and jwtauth.conf, all sharing one master
+# key file and one issuer, as the hosts of one deployment do.
+#
+#   galera_site DIR HOSTS   start a site in DIR whose db_host is HOSTS
+#                           (for example 127.0.0.1:$GALERA_PORT2)
+#   galera_on DIR           point api()/stack_curl at that site
+#   galera_site_stop DIR
+#
+# Variables read: GALERA_ISSUER, GALERA_MASTER_KEY, GALERA_CONF_EXTRA
+# (more jwtauth.conf lines), STACK_PROGRAMS, STACK_WORKERS.
+# Needs t/lib/stack.sh.
+# ---------------------------------------------------------------------------
+
+galera_site_conf() {
+	( umask 077; {
+		echo "# Written by t/lib/galera.sh."
+		echo "db_host = $2"
+		echo "db_name = jwtauth"
+		echo "db_user = jwtauth"
+		echo "db_password = $GALERA_DBPW"
+		echo "issuer = $GALERA_ISSUER"
+		echo "master_key_file = $GALERA_MASTER_KEY"
+		if [ -n "${GALERA_CONF_EXTRA:-}" ]; then
+			printf '%s\n' "$GALERA_CONF_EXTRA"
+		fi
+	} >"$1/jwtauth.conf" ) || return 1
+}
+
+galera_on() {
+	STACK_DIR=$1
+	JWTAUTH_CONFIG=$1/jwtauth.conf
+	STACK_HTTPS_PORT=$(cat "$1/run/https.port" 2>/dev/null)
+	STACK_URL=https://127.0.0.1:$STACK_HTTPS_PORT
+	STACK_CACERT=$1/tls/cert.pem
+	export STACK_DIR JWTAUTH_CONFIG STACK_HTTPS_PORT STACK_URL STACK_CACERT
+}
+
+galera_site() {
+	mkdir -p "$1/run" "$1/log" && chmod 700 "$1" || return 1
+	STACK_DIR=$(cd "$1" && pwd)
+	stack_tls_cert || return 1
+	galera_site_conf "$STACK_DIR" "$2" || return 1
+	JWTAUTH_CONFIG=$STACK_DIR/jwtauth.conf
+	export JWTAUTH_CONFIG
+	# The first site makes the master key and the first signing key.
+	if [ ! -s "$GALERA_MASTER_KEY" ]; then
+		"$top_builddir/jwtauthctl" init >>"$STACK_DIR/log/jwtauthctl.log" 2>&1 ||
+		    { tail -n 5 "$STACK_DIR/log/jwtauthctl.log" >&2; galera_die "jwtauthctl init failed"; return 1; }
+	fi
+	stack_programs_start || return 1
+	_gtry=0
+	while :; do
+		STACK_HTTPS_PORT=$(stack_free_port)
+		stack_nginx_start && break
+		_gtry=$((_gtry + 1))
+		[ "$_gtry" -lt 5 ] || { galera_die "nginx did not start"; return 1; }
+	done
+	galera_on "$STACK_DIR"
+	_gi=0
+	until stack_curl -o /dev/null -f "$STACK_URL/.well-known/jwks.json" 2>/dev/null; do
+		_gi=$((_gi + 1))
+		[ "$_gi" -gt 100 ] && { galera_die "site $1 does not answer"; return 1; }
+		sleep 0.1
+	done
+}
+
+galera_site_stop() {
+	[ -d "$1/run" ] || return 0
+	STACK_DIR=$(cd "$1" && pwd)
+	stack_nginx_stop
+	stack_programs_stop
 }
