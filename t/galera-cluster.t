@@ -26,12 +26,14 @@ galera_start "$TAP_TMP" >"$TAP_TMP/galera-start.log" 2>&1 ||
 
 GALERA_ISSUER=https://auth.galera.test
 GALERA_MASTER_KEY=$TAP_TMP/master.key
-# Cheap hashing (this is no password test); a short reuse interval and key
-# cache, so that the reuse and hand-over checks need not wait long.
+# Cheap hashing (this is no password test); a short reuse interval, key
+# cache and JWKS max-age, so that the reuse and hand-over (jwks_max_age +
+# key_cache_refresh + 2 s) checks need not wait long.
 GALERA_CONF_EXTRA="argon2_opslimit = 1
 argon2_memlimit = 8K
 refresh_reuse_interval = 2
-key_cache_refresh = 1"
+key_cache_refresh = 1
+jwks_max_age = 0"
 RATE_LIMIT=off
 export RATE_LIMIT
 for s in 1 2 3; do
@@ -206,7 +208,7 @@ done
 ok $(json '.keys[].kid' | grep -qx "$newkid"; echo $?) "node 3's JWKS publishes the key rotated on node 1"
 json '.keys[].kid' | grep -qx "$newkid" || diag "node 3's JWKS after $i polls: $STATUS $BODY"
 ok $(json '.keys[].kid' | grep -qx "$oldkid"; echo $?) "and still the retired one"
-# After the hand-over (key_cache_refresh + 2 s) every site signs with the new key.
+# After the hand-over (3 s here) every site signs with the new key.
 for s in 1 2 3; do
 	galera_on "$TAP_TMP/site$s"
 	i=0
