@@ -18,14 +18,7 @@
 
 ROUNDS=${GALERA_ROUNDS:-200}
 
-tap_tmpdir
-tap_at_exit 'galera_stop'
-tap_at_exit 'for s in 1 2 3; do galera_site_stop "$TAP_TMP/site$s"; done'
-galera_start "$TAP_TMP" >"$TAP_TMP/galera-start.log" 2>&1 ||
-    { cat "$TAP_TMP/galera-start.log"; bail_out "the Galera cluster did not start"; }
-
-GALERA_ISSUER=https://auth.galera.test
-GALERA_MASTER_KEY=$TAP_TMP/master.key
+galera_test_cluster
 # Cheap hashing (this is no password test); a short reuse interval, key
 # cache and JWKS max-age, so that the reuse and hand-over (jwks_max_age +
 # key_cache_refresh + 2 s) checks need not wait long.
@@ -40,8 +33,6 @@ for s in 1 2 3; do
 	eval "port=\$GALERA_PORT$s"
 	galera_site "$TAP_TMP/site$s" "127.0.0.1:$port" || bail_out "site $s did not start"
 done
-API_HEADERS=$TAP_TMP/headers
-API_BODY=$TAP_TMP/body
 
 # The database as seen through node $1 once it caught up with the cluster.
 synced_sql() {

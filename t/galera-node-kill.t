@@ -13,18 +13,11 @@
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/t/lib/api.sh"
 . "$top_srcdir/t/lib/galera.sh"
 
-tap_tmpdir
+galera_test_cluster
 L=$TAP_TMP/load
 mkdir -p "$L"
-tap_at_exit 'galera_stop'
-tap_at_exit 'for s in 1 2 3 4; do galera_site_stop "$TAP_TMP/site$s"; done'
 pids=
 tap_at_exit 'touch "$L/stop"; for p in $pids; do wait "$p"; done'
-galera_start "$TAP_TMP" >"$TAP_TMP/galera-start.log" 2>&1 ||
-    { cat "$TAP_TMP/galera-start.log"; bail_out "the Galera cluster did not start"; }
-
-GALERA_ISSUER=https://auth.galera.test
-GALERA_MASTER_KEY=$TAP_TMP/master.key
 # db_read_timeout above Galera's eviction stall (evs.suspect_timeout, 5 s by
 # default, plus the view change): a write that waits it out must not be
 # cut off by the client (contrib/DEPLOYING.md, "N hosts").
@@ -41,8 +34,6 @@ galera_site "$TAP_TMP/site2" "127.0.0.1:$GALERA_PORT2" || bail_out "site 2 did n
 galera_site "$TAP_TMP/site3" "127.0.0.1:$GALERA_PORT3" || bail_out "site 3 did not start"
 galera_site "$TAP_TMP/site4" "127.0.0.1:$GALERA_PORT2, 127.0.0.1:$GALERA_PORT3" ||
     bail_out "site 4 did not start"
-API_HEADERS=$TAP_TMP/headers
-API_BODY=$TAP_TMP/body
 
 for s in 1 2 3 4; do
 	galera_on "$TAP_TMP/site$s"

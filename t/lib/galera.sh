@@ -32,7 +32,11 @@
 : "${MARIADBD:=$(command -v mariadbd || echo /usr/sbin/mariadbd)}"
 : "${MARIADB_INSTALL_DB:=$(command -v mariadb-install-db || echo /usr/bin/mariadb-install-db)}"
 : "${MARIADB_CLIENT:=$(command -v mariadb || echo /usr/bin/mariadb)}"
-: "${GALERA_PROVIDER:=/usr/lib/galera/libgalera_smm.so}"
+
+# The node settings and the restart after a crash are those documented in
+# contrib/DEPLOYING.md ("N hosts"): its blocks are read from there.
+. "$top_srcdir/t/lib/docblocks.sh"
+GALERA_DOC=$top_srcdir/contrib/DEPLOYING.md
 
 galera_die() {
 	echo "galera.sh: $*" >&2
@@ -136,10 +140,21 @@ galera_write_cnf() {
 	[ "$(id -u)" = 0 ] && _gcnfuser="user=mysql"
 	_gopts="gmcast.listen_addr=tcp://127.0.0.1:$((_gp + 1));ist.recv_addr=127.0.0.1:$((_gp + 2));gcache.size=32M"
 	[ -n "${GALERA_EXTRA_OPTS:-}" ] && _gopts="$_gopts;$GALERA_EXTRA_OPTS"
-	cat >"$_gd/my.cnf" <<EOF
-# jwtauth's own server settings (contrib/mariadb/jwtauth.cnf), then the node's.
-!include $GALERA_DIR/jwtauth.cnf
-
+	_gline=$(grep -n '^```ini galera-node' "$GALERA_DOC" | cut -d: -f1)
+	[ -n "$_gline" ] || { galera_die "no galera-node block in $GALERA_DOC"; return 1; }
+	{
+		echo "# jwtauth's own server settings (contrib/mariadb/jwtauth.cnf), the"
+		echo "# node settings of contrib/DEPLOYING.md, then this node's own."
+		echo "!include $GALERA_DIR/jwtauth.cnf"
+		echo
+		docblocks_get "$GALERA_DOC" "$_gline" | sed \
+		    -e 's/^bind-address = 0\.0\.0\.0$/bind-address = 127.0.0.1/' \
+		    -e "s|gcomm://db1.example.org,db2.example.org,db3.example.org|gcomm://127.0.0.1:$((GALERA_BASE + 11)),127.0.0.1:$((GALERA_BASE + 21)),127.0.0.1:$((GALERA_BASE + 31))|" \
+		    -e "s/^wsrep_node_name = db1$/wsrep_node_name = node$_gn/" \
+		    -e "s/^wsrep_node_address = db1.example.org$/wsrep_node_address = 127.0.0.1:$((_gp + 1))/"
+		echo
+	} >"$_gd/my.cnf" || return 1
+	cat >>"$_gd/my.cnf" <<EOF
 [mariadbd]
 $_gcnfuser
 datadir=$_gd/data
@@ -148,7 +163,6 @@ pid-file=$_gd/mariadbd.pid
 tmpdir=$_gd/tmp
 log-error=$_gd/error.log
 port=$_gp
-bind-address=127.0.0.1
 skip-name-resolve
 character-set-server=utf8mb4
 collation-server=utf8mb4_unicode_ci
@@ -156,20 +170,8 @@ innodb_buffer_pool_size=32M
 innodb_log_file_size=16M
 max_connections=300
 performance_schema=OFF
-
-# What Galera requires (contrib/DEPLOYING.md, "N hosts").
-binlog_format=ROW
-default_storage_engine=InnoDB
-innodb_autoinc_lock_mode=2
-wsrep_on=ON
-wsrep_provider=$GALERA_PROVIDER
-wsrep_cluster_name=jwtauth_test
-wsrep_cluster_address=gcomm://127.0.0.1:$((GALERA_BASE + 11)),127.0.0.1:$((GALERA_BASE + 21)),127.0.0.1:$((GALERA_BASE + 31))
-wsrep_node_name=node$_gn
-wsrep_node_address=127.0.0.1:$((_gp + 1))
 wsrep_node_incoming_address=127.0.0.1:$_gp
 wsrep_sst_receive_address=127.0.0.1:$((_gp + 3))
-wsrep_sst_method=rsync
 wsrep_provider_options="$_gopts"
 EOF
 }
@@ -274,17 +276,21 @@ galera_kill() {
 	return 0
 }
 
+# The galera-recover block of DEPLOYING.md, with this node's my.cnf and data
+# folder; it ends in exec mariadbd, so its PID is the server's.
 galera_recover() {
 	_gd=$GALERA_DIR/node$1
-	"$MARIADBD" --defaults-file="$_gd/my.cnf" --wsrep-recover \
-	    --log-error="$_gd/recover.log" </dev/null >/dev/null 2>&1 ||
-	    { galera_die "--wsrep-recover failed on node$1"; return 1; }
-	GALERA_RECOVERED=$(sed -n 's/.*Recovered position: *\([^ ]*:[-0-9]*\).*/\1/p' \
-	    "$_gd/recover.log" | tail -n 1)
-	[ -n "$GALERA_RECOVERED" ] ||
-	    { cat "$_gd/recover.log" >&2; galera_die "no recovered position for node$1"; return 1; }
-	galera_launch "$1" --wsrep_start_position="$GALERA_RECOVERED"
-	galera_wait_synced "$1"
+	_gline=$(docblocks_list "$GALERA_DOC" galera-recover | head -n 1)
+	[ -n "$_gline" ] || { galera_die "no galera-recover block in $GALERA_DOC"; return 1; }
+	docblocks_get "$GALERA_DOC" "$_gline" | sed \
+	    -e "s|/etc/mysql/my.cnf|$_gd/my.cnf|g" -e "s|/var/lib/mysql/|$_gd/data/|g" \
+	    >"$_gd/recover.sh" || return 1
+	rm -f "$_gd/mariadbd.pid"
+	: >"$_gd/recover.out"
+	( setsid sh -eu "$_gd/recover.sh" </dev/null >"$_gd/recover.out" 2>&1 &
+	echo $! >"$_gd/launch.pid" )
+	galera_wait_synced "$1" || { cat "$_gd/recover.out" >&2; return 1; }
+	GALERA_RECOVERED=$(sed -n 's/^recovered position //p' "$_gd/recover.out")
 }
 
 galera_stop() {
@@ -366,6 +372,21 @@ galera_site() {
 		[ "$_gi" -gt 100 ] && { galera_die "site $1 does not answer"; return 1; }
 		sleep 0.1
 	done
+}
+
+# For the tests (tap.sh and api.sh loaded): a temporary folder with the
+# cluster in it, stopped at exit with every site under it; the sites'
+# shared issuer and master key; api()'s files.
+galera_test_cluster() {
+	tap_tmpdir
+	tap_at_exit 'galera_stop'
+	tap_at_exit 'for _gs in "$TAP_TMP"/site*; do galera_site_stop "$_gs"; done'
+	galera_start "$TAP_TMP" >"$TAP_TMP/galera-start.log" 2>&1 ||
+	    { cat "$TAP_TMP/galera-start.log"; bail_out "the Galera cluster did not start"; }
+	GALERA_ISSUER=https://auth.galera.test
+	GALERA_MASTER_KEY=$TAP_TMP/master.key
+	API_HEADERS=$TAP_TMP/headers
+	API_BODY=$TAP_TMP/body
 }
 
 galera_site_stop() {
