@@ -265,14 +265,7 @@ BS=${GALERA_BENCH_SECONDS:-3}
 # mint N FILE: N refresh tokens, each its own family, written through node 1
 # as a login writes them (bench/run does the same on one server).
 mint() {
-	galera_sql 1 "CREATE TEMPORARY TABLE pool (Token CHAR(43) CHARACTER SET ascii NOT NULL) ENGINE=MEMORY;
-	    INSERT INTO pool SELECT REPLACE(REPLACE(TRIM(TRAILING '=' FROM
-	        TO_BASE64(RANDOM_BYTES(32))), '+', '-'), '/', '_') FROM seq_1_to_$1;
-	    INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt)
-	        SELECT SHA2(p.Token, 256), u.Id, c.Id, LOWER(HEX(RANDOM_BYTES(16))),
-	        UTC_TIMESTAMP() + INTERVAL 1 DAY
-	        FROM pool p, Users u, Clients c WHERE u.Email = 'gal@example.com' AND c.ClientId = 'Client1';
-	    SELECT Token FROM pool;" >"$2" && [ "$(wc -l <"$2")" -eq "$1" ]
+	galera_sql 1 "$(stack_mint_sql "$1" gal@example.com)" >"$2" && [ "$(wc -l <"$2")" -eq "$1" ]
 }
 # wrk_site S OUT: refreshes against site S for BS seconds, 8 connections.
 wrk_site() {

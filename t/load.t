@@ -54,14 +54,7 @@ WRK_LUA=$top_srcdir/t/lib/wrk
 # would write them: SHA-256 of 32 random bytes in base64url) and listed in
 # FILE. Logins at this rate would take minutes.
 mint_pool() {
-	stack_sql "CREATE TEMPORARY TABLE pool (Token CHAR(43) CHARACTER SET ascii NOT NULL) ENGINE=MEMORY;
-	    INSERT INTO pool SELECT REPLACE(REPLACE(TRIM(TRAILING '=' FROM
-	        TO_BASE64(RANDOM_BYTES(32))), '+', '-'), '/', '_') FROM seq_1_to_$1;
-	    INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt)
-	        SELECT SHA2(p.Token, 256), u.Id, c.Id, LOWER(HEX(RANDOM_BYTES(16))),
-	        UTC_TIMESTAMP() + INTERVAL 1 DAY
-	        FROM pool p, Users u, Clients c WHERE u.Email = '$2' AND c.ClientId = 'Client1';
-	    SELECT Token FROM pool;" >"$3" && [ "$(wc -l <"$3")" -eq "$1" ]
+	stack_sql "$(stack_mint_sql "$1" "$2")" >"$3" && [ "$(wc -l <"$3")" -eq "$1" ]
 }
 
 # The worker processes (children of each program's multiwatch).

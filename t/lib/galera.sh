@@ -366,12 +366,7 @@ galera_site() {
 		[ "$_gtry" -lt 5 ] || { galera_die "nginx did not start"; return 1; }
 	done
 	galera_on "$STACK_DIR"
-	_gi=0
-	until stack_curl -o /dev/null -f "$STACK_URL/.well-known/jwks.json" 2>/dev/null; do
-		_gi=$((_gi + 1))
-		[ "$_gi" -gt 100 ] && { galera_die "site $1 does not answer"; return 1; }
-		sleep 0.1
-	done
+	stack_wait_up || { galera_die "site $1 does not answer"; return 1; }
 }
 
 # For the tests (tap.sh and api.sh loaded): a temporary folder with the

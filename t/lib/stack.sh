@@ -128,6 +128,21 @@ stack_sql_file() {
 	    --default-character-set=utf8mb4 --batch jwtauth
 }
 
+# stack_mint_sql N EMAIL: the SQL that writes N refresh tokens of EMAIL on
+# Client1 straight into the database, each its own family, as a login
+# writes them (SHA-256 of 32 random bytes in base64url), and prints them:
+# minting pools for load tests by logging in would take minutes.
+stack_mint_sql() {
+	printf '%s' "CREATE TEMPORARY TABLE pool (Token CHAR(43) CHARACTER SET ascii NOT NULL) ENGINE=MEMORY;
+	    INSERT INTO pool SELECT REPLACE(REPLACE(TRIM(TRAILING '=' FROM
+	        TO_BASE64(RANDOM_BYTES(32))), '+', '-'), '/', '_') FROM seq_1_to_$1;
+	    INSERT INTO RefreshTokens (TokenHash, UserId, ClientId, FamilyId, ExpiresAt)
+	        SELECT SHA2(p.Token, 256), u.Id, c.Id, LOWER(HEX(RANDOM_BYTES(16))),
+	        UTC_TIMESTAMP() + INTERVAL 1 DAY
+	        FROM pool p, Users u, Clients c WHERE u.Email = '$2' AND c.ClientId = 'Client1';
+	    SELECT Token FROM pool;"
+}
+
 # Does the instance in $1 (its mariadb/ folder) answer? Before the first
 # start, root has no password yet; afterwards root.cnf holds it.
 stack_mariadb_ping() {
@@ -570,13 +585,18 @@ $_caller_extra"
 	STACK_URL=https://127.0.0.1:$STACK_HTTPS_PORT
 	STACK_CACERT=$STACK_DIR/tls/cert.pem
 	export STACK_URL STACK_CACERT STACK_HTTPS_PORT
-	# Up when the JWKS answers through nginx.
+	stack_wait_up || { stack_die "the stack does not answer at $STACK_URL"; return 1; }
+}
+
+# Up when the JWKS answers through nginx at $STACK_URL (10 s at most).
+stack_wait_up() {
 	_i=0
 	until stack_curl -o /dev/null -f "$STACK_URL/.well-known/jwks.json" 2>/dev/null; do
 		_i=$((_i + 1))
-		[ "$_i" -gt 100 ] && { stack_die "the stack does not answer at $STACK_URL"; return 1; }
+		[ "$_i" -gt 100 ] && return 1
 		sleep 0.1
 	done
+	return 0
 }
 
 stack_stop() {
