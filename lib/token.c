@@ -49,8 +49,9 @@ token_issue(struct app *app, const struct account_user *u, const char *aud,
 	if (u != NULL)
 		snprintf(sub, sizeof(sub), "%lld", u->id);
 	uuid4(jti);
+	/* A client's own token (u NULL) has no roles: no array to leak. */
 	if ((claims = json_object_new_object()) == NULL ||
-	    (roles = json_object_new_array()) == NULL)
+	    (u != NULL && (roles = json_object_new_array()) == NULL))
 		goto fail;
 	/* SPEC §4: roles in a stable order (account.c reads them sorted). */
 	for (size_t i = 0; u != NULL && i < u->nroles; i++)

@@ -31,7 +31,7 @@ RATE_LIMIT=off
 STACK_WORKERS=1
 api_stack
 
-PROGRAMS="login refresh-token users products jwks authz"
+PROGRAMS="login refresh-token users products jwks authz oauth2"
 RSS_MAX_GROWTH=5        # per cent
 VG=$TAP_TMP/valgrind
 mkdir -p "$VG"
@@ -76,6 +76,24 @@ printf '%s' '{"Firstname":"Test"}' >"$J/profile-same"
 printf '%s' '{"Email":"boss@example.com"}' >"$J/profile-taken"
 printf '%s' '{"Description":"no name"}' >"$J/product-invalid"
 printf '%s' '{"Name":"Product B","Description":"Test Product B","Price":20.00}' >"$J/product-b"
+# The OAuth 2.0 program (SPEC §9), with a confidential client.
+client_new Svc https://svc.example --confidential || bail_out "cannot add a confidential client"
+printf 'grant_type=password&username=alice%%40example.com&password=Password%%40123&client_id=Client1' \
+    >"$J/token-password"
+printf 'grant_type=client_credentials&scope=&client_id=Svc&client_secret=%s' "$SECRET" >"$J/token-cc"
+printf 'grant_type=client_credentials&client_id=Svc&client_secret=wrong' >"$J/token-secret"
+printf 'grant_type=client_credentials&client_id=Client1' >"$J/token-public"
+printf 'grant_type=refresh_token&refresh_token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&client_id=Client1' \
+    >"$J/token-refresh-unknown"
+printf 'grant_type=password&grant_type=password' >"$J/token-repeated"
+printf 'grant_type=password&username=%%zz' >"$J/token-encoding"
+printf 'token=%s&client_id=Svc&client_secret=%s' "$T_ALICE" "$SECRET" >"$J/introspect"
+printf 'token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&client_id=Svc&client_secret=%s' "$SECRET" \
+    >"$J/introspect-refresh"
+printf 'token=%s&client_id=Client1' "$T_ALICE" >"$J/introspect-public"
+printf 'token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&client_id=Client1' >"$J/revoke-unknown"
+printf 'token=%s&client_id=Client1' "$T_ALICE" >"$J/revoke-access"
+printf 'grant_type=password&pad=%s' "$big" >"$J/token-large"
 
 # block CASE STATUS METHOD PATH [TOKEN [TYPE BODYFILE]]
 block() {
@@ -124,6 +142,24 @@ JSON=application/json
 	block protected-badtoken 401 GET /protected/hello.txt "$T_ALICE.x"
 	block protected-role 403 GET /protected/admin/hello.txt "$T_ALICE"
 	block protected-admin 200 GET /protected/admin/hello.txt "$T_BOSS"
+	# The OAuth 2.0 program: every answer it gives.
+	FORM=application/x-www-form-urlencoded
+	block token-password 200 POST /oauth2/token "" $FORM "$J/token-password"
+	block token-cc 200 POST /oauth2/token "" $FORM "$J/token-cc"
+	block token-secret 401 POST /oauth2/token "" $FORM "$J/token-secret"
+	block token-public 400 POST /oauth2/token "" $FORM "$J/token-public"
+	block token-refresh-unknown 400 POST /oauth2/token "" $FORM "$J/token-refresh-unknown"
+	block token-repeated 400 POST /oauth2/token "" $FORM "$J/token-repeated"
+	block token-encoding 400 POST /oauth2/token "" $FORM "$J/token-encoding"
+	block token-type 415 POST /oauth2/token "" $JSON "$J/login-ok"
+	block token-large 413 POST /oauth2/token "" $FORM "$J/token-large"
+	block token-method 405 GET /oauth2/token
+	block introspect 200 POST /oauth2/introspect "" $FORM "$J/introspect"
+	block introspect-refresh 200 POST /oauth2/introspect "" $FORM "$J/introspect-refresh"
+	block introspect-public 401 POST /oauth2/introspect "" $FORM "$J/introspect-public"
+	block revoke-unknown 200 POST /oauth2/revoke "" $FORM "$J/revoke-unknown"
+	block revoke-access 400 POST /oauth2/revoke "" $FORM "$J/revoke-access"
+	block metadata 200 GET /.well-known/oauth-authorization-server
 } >"$TAP_TMP/batch.conf"
 PER_BATCH=$(grep -c '^next$' "$TAP_TMP/batch.conf")
 
@@ -245,6 +281,12 @@ AUTH=$T_ALICE api POST /api/Auth/Logout "{\"RefreshToken\":\"$REFRESH\",\"Client
 is "$STATUS" 200 "$CHECKER: logout from all devices 200"
 anon api POST /api/Users/Register '{"Firstname":"New","Email":"new@example.com","Password":"Password@123"}'
 is "$STATUS" 201 "$CHECKER: register 201"
+# OAuth 2.0: a refresh grant and a revocation that succeed.
+oauth /oauth2/token "$(cat "$J/token-password")"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$(json .refresh_token)&client_id=Client1"
+is "$STATUS" 200 "$CHECKER: oauth2 refresh grant 200"
+oauth /oauth2/revoke "token=$(json .refresh_token)&client_id=Client1"
+is "$STATUS:$BODY" "200:{}" "$CHECKER: oauth2 revocation 200"
 
 # A MariaDB outage: 503 everywhere, then reconnection. The programs keep
 # the password they started with: put it back after stack_mariadb_start
