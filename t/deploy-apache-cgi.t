@@ -9,7 +9,7 @@
 # SymLinksIfOwnerMatch, mod_cgi), a database account over TCP. The block
 # marked deploy-shared-build runs as root in the sources as `make dist`
 # ships them; its jwtauth-cgi.tar.gz is copied to the account; the
-# account's block runs in its shell, as it; then section 5's register,
+# account's block runs in its shell, as it; then "Trying it"'s register,
 # login, refresh and GetById. Placeholders (DEPLOYING.md): DBHOST, DBPORT,
 # DBNAME, DBUSER, DBPASSWORD, and https://auth.example.com as this
 # Apache's http://127.0.0.1:PORT. suexec drops the .htaccess's SetEnv: the

@@ -3,8 +3,9 @@
 # blocks ran.
 #
 #   deploy_sources DIR        `make distdir` into DIR (builds in it use
-#                             MAKEFLAGS=-j2, not make check's jobserver)
-#   deploy_tried FILE         FILE is section 5's output: registered, and
+#                             MAKEFLAGS=-j2, not make check's jobserver,
+#                             and dpkg-buildpackage two jobs)
+#   deploy_tried FILE         FILE is "Trying it"'s output: registered, and
 #                             GetById/2 answered with the refreshed token
 #   deploy_spawned            section 1's programs under jwtauth-spawn and
 #                             nginx on this (sandboxed) machine
@@ -16,14 +17,15 @@ deploy_sources() {
 	chmod -R u+w "$1"
 	unset MFLAGS MAKELEVEL
 	MAKEFLAGS=-j2
-	export MAKEFLAGS
+	DEB_BUILD_OPTIONS=parallel=2
+	export MAKEFLAGS DEB_BUILD_OPTIONS
 }
 
 deploy_tried() {
 	is "$(sed -n 1p "$1")" '{"message":"User registered successfully."}' \
-	    "section 5: Register answers 201's message"
+	    "Trying it: Register answers 201's message"
 	is "$(sed -n 2p "$1" | jq -r '.Name' 2>/dev/null)" "Product B" \
-	    "section 5: GetById/2 with the refreshed access token: Product B"
+	    "Trying it: GetById/2 with the refreshed access token: Product B"
 }
 
 # The worker processes (multiwatch's children) of program $1, "user pid" lines.

@@ -54,8 +54,10 @@ docblocks_run() {
 		docblocks_get "$_db_file" "$_db_line" | sed -e "${_db_sed:-b}" >"$_db_script"
 		chmod 0644 "$_db_script"
 		_db_name="$_db_way block $_db_i (DEPLOYING.md:$_db_line): $(head -n 1 "$_db_script" | cut -c 1-60)"
+		_db_t0=$(date +%s)
 		${DOCBLOCKS_AS:-} sh -eu "$_db_script" >"$TAP_TMP/block-$_db_line.out" 2>&1
 		_db_rc=$?
+		diag "DEPLOYING.md:$_db_line ran in $(($(date +%s) - _db_t0)) s"
 		DOCBLOCKS_OUT=$TAP_TMP/block-$_db_line.out
 		ok "$_db_rc" "$_db_name"
 		if [ "$_db_rc" -ne 0 ]; then
