@@ -7,13 +7,13 @@
 # Outside, sandbox_enter runs the calling script again, as root, in private
 # mount, network (loopback only) and process namespaces, whose root is an
 # overlay of this machine's root file system: whatever it changes (/usr,
-# /etc, users, /var/lib/mysql) goes to a temporary folder, removed at the
-# end; its servers listen on their usual ports (443, 3306) on a loopback of
+# /etc, users, /var/lib/mysql) goes to memory (a tmpfs), gone at the end;
+# its servers listen on their usual ports (443, 3306) on a loopback of
 # their own; every process it starts ends with it. /run is new and empty.
 # apt has no package lists there: `apt-get install` of packages already
-# installed succeeds, of others fails, and nothing is downloaded.
-# Then it exits with the script's status. Inside, the script
-# can do what DEPLOYING.md asks of a new machine, as written.
+# installed succeeds, of others fails, and nothing is downloaded. Then it
+# exits with the script's status. Inside, the script can do what
+# DEPLOYING.md asks of a new machine, as written.
 # Needs root, util-linux's unshare and overlayfs; as another user the test
 # is skipped.
 
@@ -22,12 +22,16 @@ sandbox_enter() {
 	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (namespaces, overlayfs)"; exit 0; }
 	command -v unshare >/dev/null || bail_out "unshare not found (util-linux)"
 	tap_tmpdir
-	mkdir "$TAP_TMP/upper" "$TAP_TMP/work" "$TAP_TMP/root" || bail_out "mkdir failed"
+	mkdir "$TAP_TMP/layer" "$TAP_TMP/root" || bail_out "mkdir failed"
 	# (--kill-child: the copy's processes die with the test, even killed.)
 	unshare --mount --net --pid --fork --kill-child --propagation private sh -c '
 		set -e
 		r=$1/root
-		mount -t overlay overlay -o "lowerdir=/,upperdir=$1/upper,workdir=$1/work" "$r"
+		# The changes in memory: gone with the namespace, and overlayfs
+		# takes no upper folder on a root that is itself an overlay.
+		mount -t tmpfs -o mode=0700 tmpfs "$1/layer"
+		mkdir "$1/layer/upper" "$1/layer/work"
+		mount -t overlay overlay -o "lowerdir=/,upperdir=$1/layer/upper,workdir=$1/layer/work" "$r"
 		mount -t proc proc "$r/proc"
 		mount --rbind /dev "$r/dev"
 		mount -t sysfs sysfs "$r/sys" 2>/dev/null || :
