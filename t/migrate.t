@@ -47,6 +47,8 @@ stack_sql "CREATE INDEX IF NOT EXISTS IX_RefreshTokens_UserId ON RefreshTokens (
     ALTER TABLE LoginThrottle MODIFY Email VARCHAR(100) COLLATE utf8mb4_unicode_ci NOT NULL;
     DROP INDEX IF EXISTS UX_SigningKeys_ActiveFlag ON SigningKeys;
     ALTER TABLE SigningKeys DROP COLUMN IF EXISTS ActiveFlag;
+    ALTER TABLE Clients DROP COLUMN IF EXISTS SecretHash, DROP COLUMN IF EXISTS Scopes;
+    ALTER TABLE RefreshTokens DROP COLUMN IF EXISTS Scope;
     DELETE FROM SchemaMigrations WHERE Version > 1;" || bail_out "cannot set up the old schema"
 # What a race of two `jwtauthctl init` could leave before 007: two active keys.
 stack_sql "INSERT INTO SigningKeys (KeyId, PrivateKey, PublicKey, IsActive) VALUES
@@ -84,6 +86,12 @@ is "$(stack_sql "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_
 stack_sql "EXPLAIN UPDATE RefreshTokens SET IsRevoked = 1 WHERE UserId = 1 AND IsRevoked = 0" |
     grep -q IX_RefreshTokens_UserId_IsRevoked
 ok $? "003: logout-all's UPDATE can use it"
+is "$(stack_sql "SELECT GROUP_CONCAT(CONCAT(TABLE_NAME, '.', COLUMN_NAME) ORDER BY TABLE_NAME, COLUMN_NAME)
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'jwtauth'
+    AND COLUMN_NAME IN ('SecretHash', 'Scopes', 'Scope')")" \
+    "Clients.Scopes,Clients.SecretHash,RefreshTokens.Scope" "005: the OAuth 2.0 client and scope columns"
+is "$(stack_sql "SELECT CONCAT(COUNT(*), ' ', SUM(SecretHash IS NULL), ' ', SUM(Scopes = '')) FROM Clients")" \
+    "2 2 2" "005: the clients there were stay public, with no scopes"
 is "$(stack_sql "SELECT GROUP_CONCAT(CONCAT(KeyId, ':', IsActive, ':', RetiredAt IS NOT NULL) ORDER BY Id)
     FROM SigningKeys")" "old-a:0:1,old-b:1:0" "007: of two active keys the newest stays active, the other retires"
 stack_sql "UPDATE SigningKeys SET IsActive = 1 WHERE KeyId = 'old-a'" 2>/dev/null
