@@ -95,8 +95,17 @@ stack_port_user() {
 # ./quickstart sets to MARIADB_PORT / HTTPS_PORT). Orphans of ours (LOG:
 # their stderr) do not count: stack_nginx_start retires them.
 stack_port_taken() {
-	_pids=$(ss -Htlnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
-	[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ] || return 1
+	# A listener whose holder ss cannot name is usually a process of ours
+	# still exiting after a SIGKILL (a big mariadbd takes a moment to tear
+	# down): give it up to 3 s to let go before calling the port taken.
+	_i=0
+	while :; do
+		[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ] || return 1
+		_pids=$(ss -Htlnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
+		[ -z "$_pids" ] && [ $_i -lt 30 ] || break
+		_i=$((_i + 1))
+		sleep 0.1
+	done
 	if [ -n "$_pids" ] && [ -n "${3:-}" ]; then
 		_ours=$(stack_orphans "$3")
 		_foreign=
@@ -106,7 +115,7 @@ stack_port_taken() {
 		[ -n "$_foreign" ] || return 1
 	fi
 	_who=$(stack_port_user "$1")
-	stack_die "port $1 is already taken by $_who: set $2 to a free port, e.g. $2=$(stack_free_port)"
+	stack_die "port $1 is already taken by ${_who:-a program that has just let go of it}: set $2 to a free port, e.g. $2=$(stack_free_port)"
 	return 0
 }
 # ---- end issue 15 ------------------------------------------------------------

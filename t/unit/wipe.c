@@ -8,6 +8,8 @@
  * block for the secrets of the test before handing it on. A block that
  * still holds one is a secret left behind in freed memory.
  */
+/* memmem(3) is a GNU extension. */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <malloc.h>
