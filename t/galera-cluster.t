@@ -10,6 +10,8 @@
 # - jwtauthctl keys rotate through node 1: node 3's JWKS publishes the new
 #   key, and tokens from every site verify on every site, across the
 #   hand-over;
+# - through a node that lags (its applier paused), the refresh-token
+#   lookup and the Products reads wait for it (wsrep_sync_wait);
 # - a product updated through node 1 is never served stale by node 2
 #   (Products reads use the query cache on one server, jwtauth.cnf).
 # One cluster start for all of it: it is the slow part (about 12-20 s).
@@ -26,7 +28,8 @@ GALERA_CONF_EXTRA="argon2_opslimit = 1
 argon2_memlimit = 8K
 refresh_reuse_interval = 2
 key_cache_refresh = 1
-jwks_max_age = 0"
+jwks_max_age = 0
+db_read_timeout = 15"
 RATE_LIMIT=off
 export RATE_LIMIT
 for s in 1 2 3; do
@@ -223,12 +226,46 @@ for s in 1 2 3; do
 done
 is "$bad" 0 "tokens of every node, old key and new, verify on every node"
 
-# ---- Products: updated through node 1, read through node 2 ---------------------
+# ---- a node that lags: reads that must be current wait for it ------------------
+# FLUSH TABLES WITH READ LOCK on node 2 pauses its applier (the node
+# desyncs): what node 1 commits meanwhile is not applied there until the
+# lock goes. A plain read through node 2 then misses it; jwtauth's reads
+# (wsrep_sync_wait) wait until node 2 caught up, and so answer as if
+# there were one server.
 galera_sql 1 "INSERT INTO UserRoles (UserId, RoleId) SELECT u.Id, r.Id FROM Users u, Roles r
     WHERE u.Email = 'gal@example.com' AND r.Name = 'Editor'" || bail_out "cannot grant Editor"
 galera_on "$TAP_TMP/site1"
 api_login gal@example.com Password@123 || bail_out "cannot log in"
 editor=$TOKEN
+lagging=$TAP_TMP/lag
+lag_node2() {
+	galera_sql 2 "FLUSH TABLES WITH READ LOCK; SELECT SLEEP($1); UNLOCK TABLES" \
+	    >"$lagging.out" 2>&1 &
+	lagpid=$!
+	i=0
+	until [ "$(galera_status 2 wsrep_local_state_comment)" = Donor/Desynced ]; do
+		i=$((i + 1))
+		[ "$i" -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+lag_node2 3
+ok $? "node 2 paused (FLUSH TABLES WITH READ LOCK: Donor/Desynced)"
+api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$REFRESH\",\"ClientId\":\"Client1\"}"
+is "$STATUS" 200 "refresh through node 1 while node 2 lags"
+lagtok=$(json .RefreshToken)
+AUTH=$editor api PUT /api/Products/Update/2 '{"Name":"Lagged","Description":"x","Price":1.25}'
+is "$STATUS" 204 "product 2 updated through node 1 while node 2 lags"
+is "$(galera_sql 2 "SELECT COUNT(*) FROM RefreshTokens WHERE TokenHash = SHA2('$lagtok', 256)")" 0 \
+    "a plain read through node 2 does not see the new token yet"
+galera_on "$TAP_TMP/site2"
+AUTH=$editor api GET /api/Products/GetById/2
+is "$(json .Name)" Lagged "GetById through the lagging node 2 waits and answers the update"
+api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$lagtok\",\"ClientId\":\"Client1\"}"
+is "$STATUS" 200 "the new token refreshes through node 2 (its lookup waited for node 1's commit)"
+wait "$lagpid"
+
+# ---- Products: updated through node 1, read through node 2 ---------------------
 galera_on "$TAP_TMP/site2"
 AUTH=$editor api GET /api/Products/GetById/1
 api GET /api/Products/GetAll             # both reads warm node 2's cache, if any
