@@ -8,6 +8,7 @@ Every endpoint URL is taken from the RFC 8414 metadata document alone.
 """
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -239,6 +240,41 @@ bad = at[:-4] + ("AAAA" if not at.endswith("AAAA") else "BBBB")
 raises(lambda: jwt.decode(bad, signing_key.key, algorithms=["RS256"],
                           options={"verify_aud": False, "verify_exp": False}),
        jwt.InvalidSignatureError, "PyJWT refuses the token with its signature altered")
+
+# ---- every signing algorithm the metadata names, verified through jwks_uri ----
+# (SPEC §12): rotate to each at once, wait until the stack signs with it,
+# then PyJWT and jwcrypto verify a token from the token endpoint.
+for alg in ("ES256", "EdDSA"):
+    rc = subprocess.run([CFG["jwtauthctl"], "keys", "rotate", "--alg", alg, "--now"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
+    is_(rc, 0, "jwtauthctl keys rotate --alg %s --now" % alg)
+    ok(alg in meta["access_token_signing_alg_values_supported"], "the metadata names %s" % alg)
+    deadline = time.time() + 30
+    while True:
+        tok = requests.post(TOKEN, data={"grant_type": "client_credentials"}, auth=(CONF, SECRET),
+                            verify=CA, timeout=30).json()
+        if jwt.get_unverified_header(tok["access_token"])["alg"] == alg or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    at = tok["access_token"]
+    is_(jwt.get_unverified_header(at)["alg"], alg, "the token endpoint signs with %s" % alg)
+    # --now: the signer may use the key a moment before the JWKS's worker
+    # has re-read the keys (key_cache_refresh); wait until it publishes it.
+    kid = jwt.get_unverified_header(at)["kid"]
+    deadline = time.time() + 30
+    while kid not in [k.get("kid") for k in requests.get(JWKS, verify=CA, timeout=30).json()["keys"]] \
+            and time.time() < deadline:
+        time.sleep(0.2)
+    key = jwt.PyJWKClient(JWKS).get_signing_key_from_jwt(at)
+    claims = jwt.decode(at, key.key, algorithms=meta["access_token_signing_alg_values_supported"],
+                        audience="https://backend.example", issuer=issuer,
+                        options={"verify_exp": False})
+    is_(claims["client_id"], CONF, "PyJWT verifies the %s token through jwks_uri" % alg)
+    keyset = jwcrypto_jwk.JWKSet.from_json(requests.get(JWKS, verify=CA, timeout=30).text)
+    t = jwcrypto_jwt.JWT(jwt=at, key=keyset, check_claims=False)
+    is_(json.loads(t.claims)["sub"], CONF, "jwcrypto verifies it too")
+    info = introspect(at)
+    is_(info.get("active"), True, "introspection: the %s token is live" % alg)
 
 print("1..%d" % N)
 sys.exit(1 if FAILED else 0)

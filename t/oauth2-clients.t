@@ -11,10 +11,12 @@
 PYTHON=${PYTHON:-/usr/bin/python3}
 "$PYTHON" -c 'import authlib, requests_oauthlib, jwt, jwcrypto' 2>/dev/null ||
     bail_out "needs python3-authlib python3-requests-oauthlib python3-jwt python3-jwcrypto"
-# Access tokens live 2 s here, so that the clients' own refresh shows.
+# Access tokens live 2 s here, so that the clients' own refresh shows;
+# the workers re-read the keys each second, so that a rotation shows soon.
 STACK_CONF_EXTRA="argon2_opslimit = 1
 argon2_memlimit = 8K
-access_token_lifetime = 2"
+access_token_lifetime = 2
+key_cache_refresh = 1"
 # Quicker than nginx's 10 requests a second on /oauth2/token (t/rate-limit.t).
 RATE_LIMIT=off
 api_stack
@@ -29,7 +31,8 @@ secret=$(sed -n 's/^client secret of Backend (shown once, keep it safe): //p' "$
     --arg ca "$STACK_CACERT" --arg secret "$secret" '{metadata_url: $url, cacert: $ca,
     user: "oauth@example.com", password: "Password@123",
     public_client: "Client1", public_client_url: "https://client1.com",
-    confidential_client: "Backend", confidential_secret: $secret}' >"$TAP_TMP/clients.json" )
+    confidential_client: "Backend", confidential_secret: $secret,
+    jwtauthctl: $ctl}' --arg ctl "$top_builddir/jwtauthctl" >"$TAP_TMP/clients.json" )
 
 # No proxy from the environment (the stack is on loopback), and no CA
 # bundle either: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE
