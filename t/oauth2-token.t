@@ -102,6 +102,8 @@ oauth /oauth2/token "$PW&client_id=Svc&client_secret=$ops"
 refused 401 invalid_client "another client's secret"
 oauth /oauth2/token "$PW&client_id=Client1&client_secret=anything"
 refused 401 invalid_client "a public client sending a secret"
+oauth /oauth2/token "$PW" "Client1:secret"
+refused 401 invalid_client "a public client sending a secret in Basic credentials"
 oauth /oauth2/token "$PW" "Svc:wrong"
 refused 401 invalid_client "wrong Basic secret"
 is "$(header WWW-Authenticate)" 'Basic realm="jwtauth", charset="UTF-8"' \
