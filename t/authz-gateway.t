@@ -80,6 +80,8 @@ is "$(header WWW-Authenticate)" 'Bearer error="insufficient_scope"' "  WWW-Authe
 is "$(count WWW-Authenticate)" 1 "  once"
 is "$(header Content-Type)" "application/json; charset=utf-8" "  a JSON body"
 is "$BODY" '{"message":"Forbidden."}' "  body"
+is "$(header X-Content-Type-Options)" nosniff "  nosniff kept (the 403 location's add_header hides the server's)"
+is "$(header Strict-Transport-Security)" max-age=63072000 "  HSTS kept"
 
 AUTH=$ADMIN api GET /protected/admin/hello.txt
 is "$STATUS:$BODY" "200:Hello from /protected/admin/: a token with the role Admin reads this." \
