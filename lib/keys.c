@@ -1097,7 +1097,8 @@ keys_rotate_tx(struct db *db, void *arg)
 	struct db_col cols[1];
 	char now[KEYS_TIME_LEN];
 	long long age = 0;
-	size_t nrows = 0;
+	size_t nrows = 0, seen = 0;
+	unsigned long long retired = 0;
 	enum db_rc rc;
 
 	r->rotated = 0;
@@ -1111,6 +1112,7 @@ keys_rotate_tx(struct db *db, void *arg)
 			return rc;
 		if (nrows == 1 && age < r->max_age)
 			return DB_ABORT;        /* another run rotated meanwhile */
+		seen = nrows;
 	}
 	/* One instant for both rows: the old key stops signing when the new one starts. */
 	cols[0] = DB_OUT_STR(now, sizeof(now));
@@ -1127,9 +1129,17 @@ keys_rotate_tx(struct db *db, void *arg)
 	rc = db_exec(db,
 	    "UPDATE SigningKeys SET IsActive = 0,"
 	    " RetiredAt = CAST(? AS DATETIME) + INTERVAL ? SECOND WHERE IsActive = 1",
-	    upd, DB_NPARAMS(upd), NULL, NULL);
+	    upd, DB_NPARAMS(upd), &retired, NULL);
 	if (rc != DB_OK)
 		return rc;
+	/*
+	 * No active key was there to lock when we looked, and now one is: a
+	 * concurrent run (two `jwtauthctl init`) committed it meanwhile. READ
+	 * COMMITTED lets this UPDATE see it; retiring it would make a second
+	 * key and a needless hand-over. That run did the work.
+	 */
+	if (r->max_age >= 0 && seen == 0 && retired > 0)
+		return DB_ABORT;
 	ins[0] = DB_STR(r->kid);
 	ins[1] = DB_BLOB(r->box, r->boxlen);
 	ins[2] = DB_BLOB(r->pub, r->publen);
