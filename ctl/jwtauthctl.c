@@ -1658,6 +1658,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: setenv: %s\n", progname, strerror(errno));
 		return EXIT_FAIL;
 	}
+	/* Its operator reads its errors and events on stderr, whatever log_target says. */
+	log_keep_stderr();
 	if (app_open(&app, progname, err, sizeof(err)) != 0)
 		return EXIT_FAIL;       /* app_open logged why */
 	/* The library's info lines are for servers' logs; here stdout reports. */

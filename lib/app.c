@@ -31,6 +31,8 @@ app_open(struct app *app, const char *progname, char *err, size_t errlen)
 	if (cfg_load_default(&app->cfg, err, errlen) != 0)
 		goto fail;
 	log_set_level(app->cfg.log_level);
+	if (app->cfg.log_target == LOG_TO_SYSLOG)
+		log_syslog(app->cfg.log_facility);
 	app->cost.opslimit = app->cfg.argon2_opslimit;
 	app->cost.memlimit = app->cfg.argon2_memlimit;
 	if (db_open(&app->db, &app->cfg) != 0) {

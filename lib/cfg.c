@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -62,6 +63,8 @@ enum cfg_type {
 	CFG_ULL,        /* unsigned long long in [min, max] */
 	CFG_SIZE,       /* size_t bytes in [min, max], K/M/G suffix allowed */
 	CFG_LEVEL,      /* log level by name */
+	CFG_TARGET,     /* stderr or syslog */
+	CFG_FACILITY,   /* a syslog facility by name: daemon, authpriv, local0..local7 */
 	CFG_HOSTS,      /* one host or a comma-separated list (cfg_hosts) */
 	CFG_ALG         /* a JWS alg jwtauth signs with: RS256, ES256, EdDSA (exact case) */
 };
@@ -106,6 +109,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "login_failure_window", CFG_UINT, F(login_failure_window), 1, 86400, 0 },
 	{ "max_body_size", CFG_SIZE, F(max_body_size), 1024, 16 * MIB, 0 },
 	{ "log_level", CFG_LEVEL, F(log_level), 0, 0, 0 },
+	{ "log_target", CFG_TARGET, F(log_target), 0, 0, 0 },
+	{ "log_facility", CFG_FACILITY, F(log_facility), 0, 0, 0 },
 };
 
 #undef F
@@ -140,6 +145,8 @@ cfg_defaults(struct cfg *cfg)
 	cfg->login_failure_window = 900;
 	cfg->max_body_size = 65536;
 	cfg->log_level = LOG_LVL_INFO;
+	cfg->log_target = LOG_TO_STDERR;
+	cfg->log_facility = LOG_DAEMON;
 }
 
 /*
@@ -328,6 +335,20 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *v, char *why, size
 	case CFG_LEVEL:
 		if ((level = log_level_parse(v)) < 0) {
 			r = snprintf(why, whylen, "not one of error, warn, info, debug");
+			goto fail;
+		}
+		*(int *)(void *)field = level;
+		return 0;
+	case CFG_TARGET:
+		if ((level = log_target_parse(v)) < 0) {
+			r = snprintf(why, whylen, "not one of stderr, syslog");
+			goto fail;
+		}
+		*(int *)(void *)field = level;
+		return 0;
+	case CFG_FACILITY:
+		if ((level = log_facility_parse(v)) < 0) {
+			r = snprintf(why, whylen, "not one of daemon, authpriv, local0 to local7");
 			goto fail;
 		}
 		*(int *)(void *)field = level;

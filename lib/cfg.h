@@ -73,6 +73,8 @@ struct cfg {
 
 	/* Logging: 0 error, 1 warn, 2 info, 3 debug */
 	int log_level;                        /* 2 (info) */
+	int log_target;                       /* LOG_TO_STDERR; or LOG_TO_SYSLOG (log.h) */
+	int log_facility;                     /* LOG_DAEMON (syslog.h), used with syslog */
 };
 
 /* Fill every field with its default. */

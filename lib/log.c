@@ -1,11 +1,12 @@
 /*
- * log.c: one line per event on stderr (see log.h).
+ * log.c: one line per event on stderr, or to syslog (see log.h).
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -15,7 +16,22 @@
 static const char *log_progname = "jwtauth";
 static int log_level = LOG_LVL_INFO;
 
+static int log_syslog_on;       /* log_syslog() was called */
+static int log_syslog_off;      /* log_keep_stderr() was called */
+
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
+/* syslog(3) priorities of the levels, in the order of log_names. */
+static const int log_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+static const struct {
+	const char *name;
+	int facility;
+} log_facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "authpriv", LOG_AUTHPRIV },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
 
 void
 log_init(const char *progname, int level)
@@ -52,26 +68,69 @@ log_level_parse(const char *name)
 	return -1;
 }
 
+int
+log_target_parse(const char *name)
+{
+	if (strcmp(name, "stderr") == 0)
+		return LOG_TO_STDERR;
+	if (strcmp(name, "syslog") == 0)
+		return LOG_TO_SYSLOG;
+	return -1;
+}
+
+int
+log_facility_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(log_facilities) / sizeof(log_facilities[0]); i++)
+		if (strcmp(name, log_facilities[i].name) == 0)
+			return log_facilities[i].facility;
+	return -1;
+}
+
+void
+log_keep_stderr(void)
+{
+	log_syslog_off = 1;
+}
+
 /*
- * The line is built in one buffer and written with one write(2), so that
- * lines of concurrent workers sharing one stderr do not interleave. Control
+ * The ident is "jwtauth", not the program's name: syslog then writes
+ * "jwtauth[PID]: " where stderr lines start with "jwtauth[PID] ", and the
+ * rest of the line (level, program, message) is the same on both paths.
+ * LOG_NDELAY connects now, before a chroot or a lost /dev/log could stop it.
+ */
+void
+log_syslog(int facility)
+{
+	if (log_syslog_off)
+		return;
+	openlog("jwtauth", LOG_PID | LOG_NDELAY, facility);
+	log_syslog_on = 1;
+}
+
+/*
+ * The line is built in one buffer and written with one write(2) (or one
+ * syslog(3) call), so that lines of concurrent workers sharing one stderr
+ * do not interleave. Control
  * characters in the message are replaced so that one event stays one line.
  * label is the level's name, or "event"; func may be NULL.
  */
 static void
-log_vemit(const char *label, const char *func, const char *fmt, va_list ap)
+log_vemit(int prio, const char *label, const char *func, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	int n, m;
+	int n = 0, m;
 
-	if (func != NULL)
-		n = snprintf(line, sizeof(line), "jwtauth[%ld] %s %s: %s: ",
-		    (long)getpid(), label, log_progname, func);
-	else
-		n = snprintf(line, sizeof(line), "jwtauth[%ld] %s %s: ",
-		    (long)getpid(), label, log_progname);
-	if (n < 0 || (size_t)n >= sizeof(line))
+	/* Where syslog's "jwtauth[PID]: " goes, stderr lines carry their own. */
+	if (!log_syslog_on && (n = snprintf(line, sizeof(line), "jwtauth[%ld] ", (long)getpid())) < 0)
 		return;
+	if (func != NULL)
+		m = snprintf(line + n, sizeof(line) - (size_t)n, "%s %s: %s: ", label, log_progname, func);
+	else
+		m = snprintf(line + n, sizeof(line) - (size_t)n, "%s %s: ", label, log_progname);
+	if (m < 0 || (size_t)m >= sizeof(line) - (size_t)n)
+		return;
+	n += m;
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	if (m < 0)
 		return;
@@ -86,6 +145,11 @@ log_vemit(const char *label, const char *func, const char *fmt, va_list ap)
 	n += m;
 	if ((size_t)n >= sizeof(line))
 		n = (int)sizeof(line) - 1;
+	if (log_syslog_on) {
+		line[n] = '\0';
+		syslog(prio, "%s", line);
+		return;
+	}
 	line[n++] = '\n';
 	/* Nothing sensible to do if stderr is gone. */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
@@ -104,17 +168,17 @@ log_write(int level, const char *func, const char *fmt, ...)
 	if (level > LOG_LVL_DEBUG)
 		level = LOG_LVL_DEBUG;
 	va_start(ap, fmt);
-	log_vemit(log_names[level], func, fmt, ap);
+	log_vemit(log_prio[level], log_names[level], func, fmt, ap);
 	va_end(ap);
 }
 
-/* Security events are written whatever the level (event.h). */
+/* Security events are written whatever the level (event.h), as notices. */
 void
 log_event(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vemit("event", NULL, fmt, ap);
+	log_vemit(LOG_NOTICE, "event", NULL, fmt, ap);
 	va_end(ap);
 }

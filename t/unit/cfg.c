@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -56,6 +57,8 @@ test_defaults(void)
 	is_int(c.login_failure_window, 900, "default login_failure_window");
 	is_int((long long)c.max_body_size, 65536, "default max_body_size");
 	is_int(c.log_level, LOG_LVL_INFO, "default log_level");
+	is_int(c.log_target, LOG_TO_STDERR, "default log_target");
+	is_int(c.log_facility, LOG_DAEMON, "default log_facility");
 
 	is_int(parse(""), 0, "empty file");
 	is_int(c.db_port, 3306, "empty file: defaults");
@@ -126,6 +129,14 @@ test_full(void)
 	    "signing_alg EdDSA");
 	ok(parse("signing_alg = RS256\n") == 0 && strcmp(c.signing_alg, "RS256") == 0,
 	    "signing_alg RS256");
+	is_int(parse("log_target = syslog\nlog_facility = authpriv\n"), 0, "log_target syslog, authpriv");
+	is_int(c.log_target, LOG_TO_SYSLOG, "log_target syslog");
+	is_int(c.log_facility, LOG_AUTHPRIV, "log_facility authpriv");
+	is_int(parse("log_target = stderr\nlog_facility = local0\n"), 0, "log_target stderr, local0");
+	is_int(c.log_target, LOG_TO_STDERR, "log_target stderr");
+	is_int(c.log_facility, LOG_LOCAL0, "log_facility local0");
+	is_int(parse("log_facility = local7\n"), 0, "log_facility local7");
+	is_int(c.log_facility, LOG_LOCAL7, "log_facility local7 value");
 
 	cfg_wipe(&c);
 	ok(sodium_is_zero((const unsigned char *)c.db_password, sizeof(c.db_password)),
@@ -233,6 +244,11 @@ static const struct bad bads[] = {
 	{ "log_level", "verbose", "not one of error, warn, info, debug" },
 	{ "log_level", "INFO", "not one of error, warn, info, debug" },
 	{ "log_level", "2", "not one of error, warn, info, debug" },
+	{ "log_target", "journal", "not one of stderr, syslog" },
+	{ "log_target", "Syslog", "not one of stderr, syslog" },
+	{ "log_facility", "auth", "not one of daemon, authpriv, local0 to local7" },
+	{ "log_facility", "local8", "not one of daemon, authpriv, local0 to local7" },
+	{ "log_facility", "LOCAL0", "not one of daemon, authpriv, local0 to local7" },
 };
 
 static void
@@ -487,7 +503,7 @@ test_sample(void)
 		on[m++] = text[i];
 	}
 	is_int(cfg_parse(&c, "sample", on, m, err, sizeof(err)), 0, "sample uncommented parses (%s)", err);
-	is_int(keys, 25, "sample lists all 25 keys once (duplicates would fail to parse)");
+	is_int(keys, 27, "sample lists all 27 keys once (duplicates would fail to parse)");
 	cfg_defaults(&def);
 	/* Only the master key's directory depends on the build's sysconfdir. */
 	is_str(c.master_key_file, "/etc/jwtauth/master.key", "sample master_key_file");
