@@ -255,6 +255,19 @@ cfg_key_printable(const char *key, size_t keylen)
 	return 1;
 }
 
+/* Store value, a name's number (-1: not one of names), into the int at field. */
+static int
+cfg_named(char *field, int value, const char *names, char *why, size_t whylen)
+{
+	if (value < 0) {
+		/* why is large enough for every list of names above. */
+		(void)snprintf(why, whylen, "not one of %s", names);
+		return -1;
+	}
+	*(int *)(void *)field = value;
+	return 0;
+}
+
 /*
  * Check and store one value (NUL-terminated, trimmed, not empty unless
  * allowed) into cfg. Return 0, or -1 with the reason in why.
@@ -264,7 +277,7 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *v, char *why, size
 {
 	unsigned long long n;
 	char *field = (char *)cfg + k->off;
-	int level, r;
+	int r;
 
 	switch (k->type) {
 	case CFG_URL:
@@ -333,26 +346,12 @@ cfg_set(struct cfg *cfg, const struct cfg_key *k, const char *v, char *why, size
 		*(size_t *)(void *)field = (size_t)n;
 		return 0;
 	case CFG_LEVEL:
-		if ((level = log_level_parse(v)) < 0) {
-			r = snprintf(why, whylen, "not one of error, warn, info, debug");
-			goto fail;
-		}
-		*(int *)(void *)field = level;
-		return 0;
+		return cfg_named(field, log_level_parse(v), "error, warn, info, debug", why, whylen);
 	case CFG_TARGET:
-		if ((level = log_target_parse(v)) < 0) {
-			r = snprintf(why, whylen, "not one of stderr, syslog");
-			goto fail;
-		}
-		*(int *)(void *)field = level;
-		return 0;
+		return cfg_named(field, log_target_parse(v), "stderr, syslog", why, whylen);
 	case CFG_FACILITY:
-		if ((level = log_facility_parse(v)) < 0) {
-			r = snprintf(why, whylen, "not one of daemon, authpriv, local0 to local7");
-			goto fail;
-		}
-		*(int *)(void *)field = level;
-		return 0;
+		return cfg_named(field, log_facility_parse(v), "daemon, authpriv, local0 to local7",
+		    why, whylen);
 	}
 	/* Strings: the caller checked the length against CFG_STR_MAX. */
 	memcpy(field, v, strlen(v) + 1);
