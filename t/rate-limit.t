@@ -36,37 +36,19 @@ printf '{"RefreshToken":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","ClientId"
 # SPEC §9: /oauth2/token is limited like Login (an unknown client: no Argon2 work).
 printf 'grant_type=client_credentials&client_id=NoSuch' >"$TAP_TMP/token"
 
-# series PATH BODY-FILE: N POSTs on one connection, one line each in
-# $TAP_TMP/series ("<status> <body>"), every header in $TAP_TMP/series.h.
-series() {
-	_ct=${3:-application/json}
-	_k=0
-	: >"$TAP_TMP/series.K"
-	while [ "$_k" -lt "$N" ]; do
-		printf 'url = "%s%s"\n' "$STACK_URL" "$1" >>"$TAP_TMP/series.K"
-		_k=$((_k + 1))
-	done
-	stack_curl -K "$TAP_TMP/series.K" -H "Content-Type: $_ct" \
-	    --data-binary "@$2" -D "$TAP_TMP/series.h" -w '\t%{http_code}\n' |
-	    awk -F '\t' '{ print $2 " " $1 }' >"$TAP_TMP/series"
-}
-
-count() {
-	grep -c "$1" "$TAP_TMP/series"
-}
 
 # --- Login
 series /api/Auth/Login "$TAP_TMP/login"
 is "$(wc -l <"$TAP_TMP/series" | tr -d ' ')" "$N" "login: $N answers"
 head -n 20 "$TAP_TMP/series" | grep -v '^401 {"message":"Invalid client credentials."}$' >/dev/null
 ok $((! $?)) "login: the first 20 pass the limit (401 from the program)"
-limited=$(count '^429 ')
+limited=$(series_count '^429 ')
 [ "$limited" -gt 0 ]
 ok $? "login: later ones are refused with 429 ($limited of $N)"
-is "$(count '^429 {"message":"Too many requests."}$')" "$limited" "login: every 429 has the JSON body"
-is "$(count '^401 {"message":"Invalid client credentials."}$')" "$((N - limited))" \
+is "$(series_count '^429 {"message":"Too many requests."}$')" "$limited" "login: every 429 has the JSON body"
+is "$(series_count '^401 {"message":"Invalid client credentials."}$')" "$((N - limited))" \
     "login: every other answer is the program's 401"
-is "$(count '^5')" 0 "login: never a 5xx (no 503)"
+is "$(series_count '^5')" 0 "login: never a 5xx (no 503)"
 is "$(tr -d '\r' <"$TAP_TMP/series.h" | grep -ic '^retry-after: 1$')" "$limited" \
     "login: every 429 has Retry-After: 1"
 tr -d '\r' <"$TAP_TMP/series.h" | grep -i '^content-type:' | sort -u >"$TAP_TMP/ct"
@@ -80,28 +62,28 @@ is "$(grep -c '"POST /api/Auth/Login HTTP/[0-9.]*" 429 ' "$STACK_DIR/log/nginx-a
 series /api/Auth/RefreshToken "$TAP_TMP/refresh"
 head -n 20 "$TAP_TMP/series" | grep -v '^401 {"message":"Invalid refresh token."}$' >/dev/null
 ok $((! $?)) "refresh: the first 20 pass its own limit, though login's is spent"
-limited=$(count '^429 ')
+limited=$(series_count '^429 ')
 [ "$limited" -gt 0 ]
 ok $? "refresh: later ones get 429 ($limited of $N)"
-is "$(count '^429 {"message":"Too many requests."}$')" "$limited" "refresh: every 429 has the JSON body"
-is "$(count '^5')" 0 "refresh: never a 5xx"
+is "$(series_count '^429 {"message":"Too many requests."}$')" "$limited" "refresh: every 429 has the JSON body"
+is "$(series_count '^5')" 0 "refresh: never a 5xx"
 
 # --- The OAuth 2.0 token endpoint has one too, in RFC 6749's error shape
 series /oauth2/token "$TAP_TMP/token" application/x-www-form-urlencoded
 head -n 20 "$TAP_TMP/series" | grep -v '^401 {"error":"invalid_client",' >/dev/null
 ok $((! $?)) "/oauth2/token: the first 20 pass its own limit"
-limited=$(count '^429 ')
+limited=$(series_count '^429 ')
 [ "$limited" -gt 0 ]
 ok $? "/oauth2/token: later ones get 429 ($limited of $N)"
-is "$(count '^429 {"error":"temporarily_unavailable","error_description":"Too many requests."}$')" \
+is "$(series_count '^429 {"error":"temporarily_unavailable","error_description":"Too many requests."}$')" \
     "$limited" "/oauth2/token: every 429 is RFC 6749 §5.2 JSON"
-is "$(count '^5')" 0 "/oauth2/token: never a 5xx"
+is "$(series_count '^5')" 0 "/oauth2/token: never a 5xx"
 
 # --- Other paths are not limited
 printf '{}' >"$TAP_TMP/empty"
 # (Register is limited too since issue 16: t/register-limit.t.)
 series /api/Users/UpdateProfile "$TAP_TMP/empty"
-is "$(count '^405 ')" "$N" "UpdateProfile: $N quick requests, none limited"
+is "$(series_count '^405 ')" "$N" "UpdateProfile: $N quick requests, none limited"
 
 # --- RATE_LIMIT=off
 stack_stop "$TAP_TMP"
@@ -109,10 +91,10 @@ RATE_LIMIT=off stack_start "$TAP_TMP" >/dev/null || bail_out "the stack did not 
 grep -q '^[[:space:]]*limit_req zone' "$STACK_DIR/nginx/jwtauth.conf"
 ok $((! $?)) "RATE_LIMIT=off: no location applies one"
 series /api/Auth/Login "$TAP_TMP/login"
-is "$(count '^401 {"message":"Invalid client credentials."}$')" "$N" "RATE_LIMIT=off: $N logins, none limited"
+is "$(series_count '^401 {"message":"Invalid client credentials."}$')" "$N" "RATE_LIMIT=off: $N logins, none limited"
 series /api/Auth/RefreshToken "$TAP_TMP/refresh"
-is "$(count '^401 {"message":"Invalid refresh token."}$')" "$N" "RATE_LIMIT=off: $N refreshes, none limited"
+is "$(series_count '^401 {"message":"Invalid refresh token."}$')" "$N" "RATE_LIMIT=off: $N refreshes, none limited"
 series /oauth2/token "$TAP_TMP/token" application/x-www-form-urlencoded
-is "$(count '^401 {"error":"invalid_client",')" "$N" "RATE_LIMIT=off: $N token requests, none limited"
+is "$(series_count '^401 {"error":"invalid_client",')" "$N" "RATE_LIMIT=off: $N token requests, none limited"
 
 done_testing

@@ -16,22 +16,6 @@ N=16
 # Not valid (no Firstname, no Password): the program answers 400 at once.
 printf '{"Email":"x@example.com"}' >"$TAP_TMP/bad"
 
-# series PATH BODY-FILE: N POSTs on one connection, "<status> <body>" per
-# line in $TAP_TMP/series, every header in $TAP_TMP/series.h.
-series() {
-	_k=0
-	: >"$TAP_TMP/series.K"
-	while [ "$_k" -lt "$N" ]; do
-		printf 'url = "%s%s"\n' "$STACK_URL" "$1" >>"$TAP_TMP/series.K"
-		_k=$((_k + 1))
-	done
-	stack_curl -K "$TAP_TMP/series.K" -H "Content-Type: application/json" \
-	    --data-binary "@$2" -D "$TAP_TMP/series.h" -w '\t%{http_code}\n' |
-	    awk -F '\t' '{ print $2 " " $1 }' >"$TAP_TMP/series"
-}
-count() {
-	grep -c "$1" "$TAP_TMP/series"
-}
 hcount() {
 	tr -d '\r' <"$TAP_TMP/series.h" | grep -ic "$1"
 }
@@ -41,11 +25,11 @@ series /api/Users/Register "$TAP_TMP/bad"
 is "$(wc -l <"$TAP_TMP/series" | tr -d ' ')" "$N" "register: $N answers"
 head -n 10 "$TAP_TMP/series" | grep -v '^400 ' >/dev/null
 ok $((! $?)) "register: the first 10 pass the limit (400 from the program)"
-limited=$(count '^429 ')
+limited=$(series_count '^429 ')
 [ "$limited" -gt 0 ]
 ok $? "register: later ones are refused with 429 ($limited of $N)"
-is "$(count '^429 {"message":"Too many requests."}$')" "$limited" "register: every 429 has the JSON body"
-is "$(count '^5')" 0 "register: never a 5xx"
+is "$(series_count '^429 {"message":"Too many requests."}$')" "$limited" "register: every 429 has the JSON body"
+is "$(series_count '^5')" 0 "register: never a 5xx"
 is "$(hcount '^retry-after: 1$')" "$limited" "register: every 429 has Retry-After: 1"
 is "$(hcount '^strict-transport-security: max-age=63072000$')" "$N" \
     "every answer, 429 included, has Strict-Transport-Security"

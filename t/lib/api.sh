@@ -225,3 +225,24 @@ eventually() {
 		sleep 0.2
 	done
 }
+
+# series PATH BODY-FILE [CONTENT-TYPE]: $N POSTs of BODY-FILE on one
+# connection (the rate-limit tests), one line each in $TAP_TMP/series
+# ("<status> <body>"), every header in $TAP_TMP/series.h.
+series() {
+	_ct=${3:-application/json}
+	_k=0
+	: >"$TAP_TMP/series.K"
+	while [ "$_k" -lt "$N" ]; do
+		printf 'url = "%s%s"\n' "$STACK_URL" "$1" >>"$TAP_TMP/series.K"
+		_k=$((_k + 1))
+	done
+	stack_curl -K "$TAP_TMP/series.K" -H "Content-Type: $_ct" \
+	    --data-binary "@$2" -D "$TAP_TMP/series.h" -w '\t%{http_code}\n' |
+	    awk -F '\t' '{ print $2 " " $1 }' >"$TAP_TMP/series"
+}
+
+# series_count PATTERN: lines of the last series matching PATTERN.
+series_count() {
+	grep -c "$1" "$TAP_TMP/series"
+}
