@@ -49,14 +49,29 @@ galera_alive() {
 }
 
 # The PID of node $1: the pid-file, or the launch PID while a joiner has
-# none yet (during its state transfer).
+# none yet (during its state transfer); with neither (the folder was
+# removed under a running test), the process whose command line names
+# this node's own my.cnf.
 galera_pid() {
 	_gd=$GALERA_DIR/node$1
 	if [ -s "$_gd/mariadbd.pid" ]; then
 		cat "$_gd/mariadbd.pid"
 	elif [ -s "$_gd/launch.pid" ]; then
 		cat "$_gd/launch.pid"
+	else
+		galera_find "--defaults-file=$_gd/my.cnf"
 	fi
+}
+
+# The first PID whose command line holds the exact text $1.
+galera_find() {
+	for _gf in /proc/[0-9]*/cmdline; do
+		{ tr '\0' ' ' <"$_gf"; } 2>/dev/null | grep -qF -- "$1" || continue
+		_gf=${_gf#/proc/}
+		echo "${_gf%/cmdline}"
+		return 0
+	done
+	return 1
 }
 
 galera_sql() {
@@ -256,7 +271,7 @@ galera_signal_wait() {
 	_gpid=$(galera_pid "$1")
 	galera_alive "$_gpid" || return 0
 	# Only our own server: its command line names our my.cnf.
-	tr '\0' ' ' <"/proc/$_gpid/cmdline" 2>/dev/null |
+	{ tr '\0' ' ' <"/proc/$_gpid/cmdline"; } 2>/dev/null |
 	    grep -q -- "--defaults-file=$GALERA_DIR/node$1/my.cnf" || return 0
 	kill "-$2" "$_gpid" 2>/dev/null || :
 	_gi=0
@@ -294,7 +309,7 @@ galera_recover() {
 }
 
 galera_stop() {
-	[ -n "${GALERA_DIR:-}" ] && [ -d "$GALERA_DIR" ] || return 0
+	[ -n "${GALERA_DIR:-}" ] || return 0
 	for _gn in 3 2 1; do
 		_gpid=$(galera_pid "$_gn")
 		if ! galera_signal_wait "$_gn" TERM "${GALERA_STOP_TIMEOUT:-20}"; then
@@ -375,7 +390,7 @@ galera_site() {
 galera_test_cluster() {
 	tap_tmpdir
 	tap_at_exit 'galera_stop'
-	tap_at_exit 'for _gs in "$TAP_TMP"/site*; do galera_site_stop "$_gs"; done'
+	tap_at_exit 'for _gs in 1 2 3 4; do galera_site_stop "$TAP_TMP/site$_gs"; done'
 	galera_start "$TAP_TMP" >"$TAP_TMP/galera-start.log" 2>&1 ||
 	    { cat "$TAP_TMP/galera-start.log"; bail_out "the Galera cluster did not start"; }
 	GALERA_ISSUER=https://auth.galera.test
@@ -385,7 +400,20 @@ galera_test_cluster() {
 }
 
 galera_site_stop() {
-	[ -d "$1/run" ] || return 0
+	if [ ! -d "$1/run" ]; then
+		# The folder went under a running test: its nginx is found by
+		# the prefix only it was started with, its programs' multiwatch
+		# by the config only they were given.
+		_gpid=$(galera_find "nginx -p $1/nginx ") && kill -QUIT "$_gpid" 2>/dev/null
+		for _ge in /proc/[0-9]*/environ; do
+			{ tr '\0' '\n' <"$_ge"; } 2>/dev/null | grep -qxF "JWTAUTH_CONFIG=$1/jwtauth.conf" || continue
+			_gpid=${_ge#/proc/}
+			_gpid=${_gpid%/environ}
+			{ tr '\0' ' ' <"/proc/$_gpid/cmdline"; } 2>/dev/null | grep -q '^[^ ]*multiwatch ' &&
+			    kill -TERM "$_gpid" 2>/dev/null
+		done
+		return 0
+	fi
 	STACK_DIR=$(cd "$1" && pwd)
 	stack_nginx_stop
 	stack_programs_stop
