@@ -28,4 +28,8 @@ deploy_spawned
 # migrate or bind, the programs started again.
 docblocks_run "$DOC" deploy-upgrade
 is "$(curl -s https://auth.example.com/health)" '{"status":"ok"}' "after Upgrading's blocks: /health ok"
+# The shipped server block says server_tokens off (issue 16, item 7);
+# Debian's nginx.conf leaves it on, so this is the block's doing.
+is "$(curl -sI https://auth.example.com/health | tr -d '\r' | sed -n 's/^server: //Ip')" nginx \
+    "the shipped server block names no nginx version"
 done_testing
