@@ -79,6 +79,16 @@ enum account_rc account_by_email(struct db *db, const char *email, size_t len,
     struct account_user *u) __attribute__((warn_unused_result));
 
 /*
+ * Append role name to u->roles (then account_roles_sort: SPEC §4's
+ * stable order). Return 0, or 1 when u already holds ACCOUNT_ROLES_MAX
+ * roles or name does not fit (logged; the role is not added).
+ */
+int account_role_add(struct account_user *u, const char *name);
+
+/* Sort u->roles by name, bytewise: the stable order of SPEC §4. */
+void account_roles_sort(struct account_user *u);
+
+/*
  * UpdateProfile: set the fields present and non-empty. A new password is
  * hashed first, and every refresh token of the user is revoked in the same
  * transaction (SPEC §3). Returns ACCOUNT_EMAIL_TAKEN when another user has

@@ -104,7 +104,7 @@ CREATE TABLE IF NOT EXISTS RefreshTokens (
 	UNIQUE KEY UX_RefreshTokens_TokenHash (TokenHash),
 	KEY IX_RefreshTokens_UserId (UserId),
 	KEY IX_RefreshTokens_FamilyId (FamilyId),
-	KEY IX_RefreshTokens_ExpiresAt (ExpiresAt),
+	-- No index on ExpiresAt (migration 004): no query could use one.
 	CONSTRAINT FK_RefreshTokens_Users FOREIGN KEY (UserId) REFERENCES Users (Id) ON DELETE CASCADE,
 	CONSTRAINT FK_RefreshTokens_Clients FOREIGN KEY (ClientId) REFERENCES Clients (Id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -95,6 +95,13 @@ stack_sql "DELETE ur FROM UserRoles ur JOIN Roles r ON r.Id = ur.RoleId WHERE ur
 refresh "$r4"
 is "$(claims "$(json .Token)" | jq -c .role)" '["Editor"]' "... and loses a role removed since"
 r5=$(json .RefreshToken)
+# SPEC §4: roles in a stable order, by name, whatever order the rows come
+# in: a role made after the others (a higher Id) that sorts first.
+stack_sql "INSERT INTO Roles (Name) VALUES ('Auditor');
+    INSERT INTO UserRoles (UserId, RoleId) SELECT $uid, Id FROM Roles WHERE Name = 'Auditor'"
+refresh "$r5"
+is "$(claims "$(json .Token)" | jq -c .role)" '["Auditor","Editor"]' "roles come sorted by name"
+r5=$(json .RefreshToken)
 
 # ---- lifetime and storage ---------------------------------------------------
 is "$(stack_sql "SELECT ABS(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP() + INTERVAL 7 DAY, ExpiresAt)) <= 300
