@@ -9,11 +9,15 @@
  *     header they accept must then pass the signature check;
  *  3. as the JSON payload of a token with a good header, signed with the
  *     test key: the claim checks (exp, nbf, iat, iss, aud) run on fuzzed
- *     JSON behind a valid signature, which a fuzzer could never forge.
+ *     JSON behind a valid signature, which a fuzzer could never forge;
+ *  4. as the signature of an ES256 token with a good header and payload
+ *     (issue 14): the R || S form, its length and range checks and the
+ *     conversion to DER run on fuzzed bytes.
  *
- * The key is a fixed RSA-2048 test key (below, generated for this harness
- * and used nowhere else); its kid is its RFC 7638 thumbprint, which the
- * seed tokens name. The clock is fixed so that the seeds never expire.
+ * The keys are a fixed RSA-2048 and a fixed EC P-256 test key (below,
+ * generated for this harness and used nowhere else); their kids are their
+ * RFC 7638 thumbprints, which the seed tokens name. The clock is fixed so
+ * that the seeds never expire.
  */
 #include "config.h"
 
@@ -66,6 +70,15 @@ static const char test_key_pem[] =
     "-----END PRIVATE KEY-----\n"
     ;
 
+/* Test key only (P-256): never use it for anything but this harness. */
+static const char ec_key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQguQyQ/azFotED0ZFe\n"
+    "OCFMBz7XJASLX0BLEauOzsDvIVahRANCAARXM38V9qGxuRrCVPZ4OvzCxIrc1y3q\n"
+    "zrcR3VnKouX65EOBY8wcSjh3ut/fCGf0JVJFtPy/CX0lyyllk8/p7f/3\n"
+    "-----END PRIVATE KEY-----\n"
+    ;
+
 /* The payload of variant 2 and the header of variant 3 ($KID: the test kid). */
 static const char good_payload[] =
     "{\"iss\":\"" FUZZ_ISSUER "\",\"aud\":\"https://client1.com\",\"sub\":\"1\","
@@ -73,8 +86,9 @@ static const char good_payload[] =
     "\"nbf\":1700000000,\"exp\":1700003600,\"email\":\"a@b.c\",\"name\":\"A\","
     "\"role\":[\"User\"]}";
 
-static EVP_PKEY *test_key;
-static char test_kid[JWK_KID_LEN + 1];
+static EVP_PKEY *test_key, *ec_key;
+static char test_kid[JWK_KID_LEN + 1], ec_kid[JWK_KID_LEN + 1];
+static char *ec_prefix;         /* BASE64URL(ES256 header) "." BASE64URL(good payload) "." */
 static char good_header[128];
 static size_t good_header_len;
 
@@ -83,6 +97,8 @@ lookup(void *arg, const char *kid)
 {
 	(void)arg;
 	FUZZ_CHECK(kid != NULL && strlen(kid) <= JWT_KID_MAX);
+	if (strcmp(kid, ec_kid) == 0)
+		return ec_key;
 	return strcmp(kid, test_kid) == 0 ? test_key : NULL;
 }
 
@@ -119,6 +135,23 @@ init(void)
 	    "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}", test_kid);
 	FUZZ_CHECK(n > 0 && (size_t)n < sizeof(good_header));
 	good_header_len = (size_t)n;
+
+	bio = BIO_new_mem_buf(ec_key_pem, (int)sizeof(ec_key_pem) - 1);
+	FUZZ_CHECK(bio != NULL);
+	ec_key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	FUZZ_CHECK(ec_key != NULL && jwk_thumbprint(ec_key, ec_kid) == 0);
+	{
+		char hdr[128], *tok, *dot;
+
+		n = snprintf(hdr, sizeof(hdr),
+		    "{\"alg\":\"ES256\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}", ec_kid);
+		FUZZ_CHECK(n > 0 && (size_t)n < sizeof(hdr));
+		tok = jwt_sign_compact(ec_key, hdr, (size_t)n, good_payload, sizeof(good_payload) - 1);
+		FUZZ_CHECK(tok != NULL && (dot = strrchr(tok, '.')) != NULL);
+		dot[1] = '\0';
+		ec_prefix = tok;
+	}
 }
 
 /* A member of obj that must be a string without NUL, or NULL. */
@@ -183,13 +216,16 @@ as_token(const uint8_t *data, size_t size)
 
 	if (verify(tok, size) != JWT_OK)
 		return;
+	FUZZ_CHECK((d1 = memchr(tok, '.', size)) != NULL);
+	FUZZ_CHECK((d2 = memchr(d1 + 1, '.', size - (size_t)(d1 + 1 - tok))) != NULL);
+	/* ECDSA signs with a random k: an ES256 token's signature is 64 bytes. */
+	if (size - (size_t)(d2 + 1 - tok) == b64url_encoded_len(64))
+		return;
 	/*
 	 * Accepted: then it is three canonical parts, and since
 	 * RSASSA-PKCS1-v1_5 is deterministic, signing its decoded header and
 	 * payload again must give back the very same token, byte for byte.
 	 */
-	FUZZ_CHECK((d1 = memchr(tok, '.', size)) != NULL);
-	FUZZ_CHECK((d2 = memchr(d1 + 1, '.', size - (size_t)(d1 + 1 - tok))) != NULL);
 	hdr = malloc(size);
 	pay = malloc(size);
 	FUZZ_CHECK(hdr != NULL && pay != NULL);
@@ -290,6 +326,27 @@ as_payload(const uint8_t *data, size_t size)
 	free(tok);
 }
 
+/* 4. The input as the signature of an ES256 token (issue 14). */
+static void
+as_es256_signature(const uint8_t *data, size_t size)
+{
+	size_t plen = strlen(ec_prefix), cap;
+	char *tok;
+	enum jwt_rc rc;
+
+	if (size > 512)
+		return;
+	cap = plen + b64url_encoded_len(size) + 1;
+	tok = malloc(cap);
+	FUZZ_CHECK(tok != NULL);
+	memcpy(tok, ec_prefix, plen);
+	FUZZ_CHECK(b64url_encode(tok + plen, cap - plen, data, size) == 0);
+	rc = verify(tok, strlen(tok));
+	/* Header and payload are good: the signature alone decides. */
+	FUZZ_CHECK(rc == JWT_BAD_SIGNATURE || (rc == JWT_OK && size == 64));
+	free(tok);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -302,6 +359,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	as_token(data, size);
 	as_header(data, size);
 	as_payload(data, size);
+	as_es256_signature(data, size);
 	ERR_clear_error();
 	return 0;
 }
