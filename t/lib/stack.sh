@@ -325,10 +325,19 @@ stack_mariadb_stop() {
 STACK_ALL_PROGRAMS="login refresh-token users products jwks authz oauth2"
 
 # A TCP port nobody listens on now (the caller retries if it loses a race).
+#
+# From 20000 up to the kernel's ephemeral range (32768- by default): a port
+# in that range may be taken at any moment as the local end of some other
+# test's outgoing connection (curl, a MariaDB client), and a listener then
+# fails to bind it. A port in use in any state, not only listening, is
+# skipped. (t/lib/galera.sh takes its ports below 20000.)
 stack_free_port() {
+	_hi=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	case $_hi in ''|*[!0-9]*) _hi=32768 ;; esac
+	[ "$_hi" -gt 25000 ] || _hi=40000
 	while :; do
-		_p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 + 20000 ))
-		ss -Htln "sport = :$_p" 2>/dev/null | grep -q . || { echo "$_p"; return 0; }
+		_p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % (_hi - 20000) + 20000 ))
+		ss -Htan "sport = :$_p" 2>/dev/null | grep -q . || { echo "$_p"; return 0; }
 	done
 }
 
