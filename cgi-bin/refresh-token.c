@@ -36,7 +36,11 @@ refresh(struct http_req *req, void *ctx)
 	if (rj_errors_send(req, &errs))
 		goto done;
 
-	rc = session_refresh(app, token, token_len, client, client_len, NULL, 0, &tokens);
+	{
+		struct session_client who = { .id = client, .len = client_len };
+
+		rc = session_refresh(app, token, token_len, &who, NULL, 0, &tokens);
+	}
 	if (rc == SESSION_OK)
 		api_tokens(req, &tokens);
 	else

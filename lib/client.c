@@ -153,82 +153,107 @@ out:
 	return rc;
 }
 
-enum client_auth_rc
-client_authenticate(struct db *db, const char *authorization,
-    const char *form_id, size_t form_id_len, const char *form_secret, size_t form_secret_len,
-    struct client *c, struct client_auth *how)
+void
+client_creds_clear(struct client_creds *cr)
 {
-	char *hid = NULL, *hsecret = NULL;
-	size_t hid_len = 0, hsecret_len = 0;
-	const char *id, *secret;
-	size_t id_len, secret_len;
-	enum client_auth_rc rc = CLIENT_AUTH_FAILED;
+	if (cr->header_secret != NULL) {
+		sodium_memzero(cr->header_secret, cr->header_secret_len);
+		free(cr->header_secret);
+	}
+	free(cr->header_id);
+	memset(cr, 0, sizeof(*cr));
+}
 
-	memset(c, 0, sizeof(*c));
+enum client_auth_rc
+client_creds_read(const char *authorization,
+    const char *form_id, size_t form_id_len, const char *form_secret, size_t form_secret_len,
+    struct client_creds *cr, struct client_auth *how)
+{
+	memset(cr, 0, sizeof(*cr));
 	how->used_header = authorization != NULL && *authorization != '\0';
 	how->why = "Client authentication failed.";
 	if (how->used_header) {
-		if (basic_parse(authorization, &hid, &hid_len, &hsecret, &hsecret_len) != 0) {
+		size_t id_len, secret_len;
+
+		if (basic_parse(authorization, &cr->header_id, &id_len, &cr->header_secret,
+		    &secret_len) != 0) {
 			how->why = "The Authorization header is not valid Basic client credentials.";
 			return CLIENT_AUTH_FAILED;
 		}
+		cr->header_secret_len = secret_len;
 		/* RFC 6749 §2.3: one authentication method per request. */
 		if (form_secret != NULL) {
 			how->why = "The client authenticated in more than one way.";
-			rc = CLIENT_AUTH_INVALID_REQUEST;
-			goto out;
+			client_creds_clear(cr);
+			return CLIENT_AUTH_INVALID_REQUEST;
 		}
-		if (form_id != NULL && (form_id_len != hid_len || memcmp(form_id, hid, hid_len) != 0)) {
+		if (form_id != NULL && (form_id_len != id_len ||
+		    memcmp(form_id, cr->header_id, id_len) != 0)) {
 			how->why = "client_id differs from the client of the Authorization header.";
-			rc = CLIENT_AUTH_INVALID_REQUEST;
-			goto out;
+			client_creds_clear(cr);
+			return CLIENT_AUTH_INVALID_REQUEST;
 		}
-		id = hid;
-		id_len = hid_len;
-		secret = hsecret;
-		secret_len = hsecret_len;
+		cr->id = cr->header_id;
+		cr->id_len = id_len;
+		cr->secret = cr->header_secret;
+		cr->secret_len = secret_len;
 	} else {
-		id = form_id;
-		id_len = form_id_len;
-		secret = form_secret;
-		secret_len = form_secret_len;
+		cr->id = form_id;
+		cr->id_len = form_id_len;
+		cr->secret = form_secret;
+		cr->secret_len = form_secret_len;
 	}
-	if (id == NULL || id_len == 0) {
+	if (cr->id == NULL || cr->id_len == 0) {
 		how->why = "No client identification: send client_id, or Basic credentials.";
-		goto out;
+		client_creds_clear(cr);
+		return CLIENT_AUTH_FAILED;
 	}
-	switch (client_find(db, id, id_len, c)) {
-	case CLIENT_OK:
-		break;
-	case CLIENT_UNKNOWN:
+	return CLIENT_AUTH_OK;
+}
+
+enum client_auth_rc
+client_creds_check(const struct client_creds *cr, const struct client *c, struct client_auth *how)
+{
+	if (c == NULL) {
 		/* Hash anyway: an unknown id costs what a wrong secret does. */
-		if (secret != NULL)
-			(void)secret_matches(c, secret, secret_len);
-		goto out;
-	default:
-		rc = CLIENT_AUTH_UNAVAILABLE;
-		goto out;
+		if (cr->secret != NULL) {
+			struct client none = { 0 };
+
+			(void)secret_matches(&none, cr->secret, cr->secret_len);
+		}
+		return CLIENT_AUTH_FAILED;
 	}
 	if (!c->confidential) {
 		/* A secret from a public client means a confused or forged client. */
-		if (secret != NULL && secret_len > 0) {
+		if (cr->secret != NULL && cr->secret_len > 0) {
 			how->why = "This client is public: it has no client secret to send.";
-			goto out;
+			return CLIENT_AUTH_FAILED;
 		}
-		rc = CLIENT_AUTH_OK;
-		goto out;
+		return CLIENT_AUTH_OK;
 	}
-	if (secret == NULL || secret_len == 0 || !secret_matches(c, secret, secret_len))
-		goto out;
-	rc = CLIENT_AUTH_OK;
-out:
-	if (rc != CLIENT_AUTH_OK && rc != CLIENT_AUTH_UNAVAILABLE)
+	if (cr->secret == NULL || cr->secret_len == 0 || !secret_matches(c, cr->secret, cr->secret_len))
+		return CLIENT_AUTH_FAILED;
+	return CLIENT_AUTH_OK;
+}
+
+enum client_auth_rc
+client_authenticate(struct db *db, const struct client_creds *cr, struct client *c,
+    struct client_auth *how)
+{
+	enum client_auth_rc rc;
+
+	switch (client_find(db, cr->id, cr->id_len, c)) {
+	case CLIENT_OK:
+		rc = client_creds_check(cr, c, how);
+		break;
+	case CLIENT_UNKNOWN:
+		rc = client_creds_check(cr, NULL, how);
+		break;
+	default:
+		return CLIENT_AUTH_UNAVAILABLE;
+	}
+	if (rc != CLIENT_AUTH_OK)
 		memset(c, 0, sizeof(*c));
-	if (hsecret != NULL) {
-		sodium_memzero(hsecret, hsecret_len);
-		free(hsecret);
-	}
-	free(hid);
 	return rc;
 }
 

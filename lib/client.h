@@ -63,20 +63,49 @@ struct client_auth {
 };
 
 /*
- * Authenticate the client of an OAuth 2.0 request: authorization is the
- * Authorization header (NULL if none), form_id and form_secret the
- * client_id and client_secret parameters (NULL if absent). Basic
- * credentials are base64 of "id:secret", each form-urlencoded (RFC 6749
- * §2.3.1). On CLIENT_AUTH_OK *c is the client; a confidential one proved
- * its secret. A secret sent by a public client, a confidential client
- * without its secret, an unknown client, a wrong secret, no client at all
- * or an Authorization header that is not valid Basic credentials:
- * CLIENT_AUTH_FAILED. Basic credentials and client_secret both, or a
- * client_id parameter naming another client than the header:
- * CLIENT_AUTH_INVALID_REQUEST.
+ * A client's credentials as an OAuth 2.0 request presented them: Basic
+ * credentials in the Authorization header (base64 of "id:secret", each
+ * form-urlencoded, RFC 6749 §2.3.1), or the client_id and client_secret
+ * parameters. id and secret point into the form or into the decoded
+ * header, which the struct owns: client_creds_clear wipes and frees it.
  */
-enum client_auth_rc client_authenticate(struct db *db, const char *authorization,
+struct client_creds {
+	const char *id, *secret;        /* secret NULL if none was sent */
+	size_t id_len, secret_len;
+	char *header_id, *header_secret;
+	size_t header_secret_len;
+};
+
+/*
+ * Read the credentials of a request: authorization is the Authorization
+ * header (NULL if none), form_id and form_secret the client_id and
+ * client_secret parameters (NULL if absent). CLIENT_AUTH_OK with *cr set;
+ * Basic credentials and client_secret both, or a client_id parameter
+ * naming another client than the header: CLIENT_AUTH_INVALID_REQUEST; an
+ * Authorization header that is not valid Basic credentials, or no client
+ * id at all: CLIENT_AUTH_FAILED. On failure nothing is left to clear.
+ */
+enum client_auth_rc client_creds_read(const char *authorization,
     const char *form_id, size_t form_id_len, const char *form_secret, size_t form_secret_len,
+    struct client_creds *cr, struct client_auth *how) __attribute__((warn_unused_result));
+
+/*
+ * Judge cr against c, the client named cr->id (NULL: there is none): a
+ * public client sends no secret, a confidential one its own. Anything
+ * else, an unknown client included, is CLIENT_AUTH_FAILED, in the time a
+ * wrong secret takes.
+ */
+enum client_auth_rc client_creds_check(const struct client_creds *cr, const struct client *c,
+    struct client_auth *how) __attribute__((warn_unused_result));
+
+void client_creds_clear(struct client_creds *cr);
+
+/*
+ * Authenticate the client cr names: client_find, then client_creds_check.
+ * On CLIENT_AUTH_OK *c is the client; a confidential one proved its
+ * secret.
+ */
+enum client_auth_rc client_authenticate(struct db *db, const struct client_creds *cr,
     struct client *c, struct client_auth *how) __attribute__((warn_unused_result));
 
 /* 1 if s[0..len) is an RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). */

@@ -68,6 +68,54 @@ succeed(struct oauth2_answer *a, json_object *o, int bad)
 	a->body = o;
 }
 
+/* Answer a client that failed to authenticate (RFC 6749 §5.2). */
+static void
+auth_refused(struct oauth2_answer *a, enum client_auth_rc rc, const struct client_auth *how,
+    const struct form *f)
+{
+	switch (rc) {
+	case CLIENT_AUTH_INVALID_REQUEST:
+		fail(a, 400, OAUTH2_INVALID_REQUEST, how->why);
+		return;
+	case CLIENT_AUTH_FAILED: {
+		char cid[256];
+		size_t id_len;
+		const char *id = form_get(f, "client_id", &id_len);
+
+		/* A security event (event.h): the client id if sent in the form. */
+		event_log("client_auth_failure", "client", id != NULL ?
+		    event_strn(cid, sizeof(cid), id, id_len) : NULL,
+		    "header", how->used_header ? "yes" : "no", "reason", how->why, (char *)NULL);
+		/* RFC 6749 §5.2: 401; WWW-Authenticate when the header was used. */
+		fail(a, 401, OAUTH2_INVALID_CLIENT, how->why);
+		a->www_basic = how->used_header;
+		return;
+	}
+	default:
+		unavailable(a);
+		return;
+	}
+}
+
+/* Read the request's client credentials (client.h), or answer why not. */
+static int
+creds_read(const char *authorization, const struct form *f, struct client_creds *cr,
+    struct client_auth *how, struct oauth2_answer *a)
+{
+	const char *id, *secret;
+	size_t id_len, secret_len;
+	enum client_auth_rc rc;
+
+	id = form_get(f, "client_id", &id_len);
+	secret = form_get(f, "client_secret", &secret_len);
+	rc = client_creds_read(authorization, id, id_len, secret, secret_len, cr, how);
+	if (rc != CLIENT_AUTH_OK) {
+		auth_refused(a, rc, how, f);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Authenticate the request's client (client.h) and answer its failure.
  * Return 0 with *c set, or -1 with a filled.
@@ -76,35 +124,19 @@ static int
 authenticate(struct app *app, const char *authorization, const struct form *f,
     struct client *c, struct oauth2_answer *a)
 {
+	struct client_creds cr;
 	struct client_auth how;
-	const char *id, *secret;
-	size_t id_len, secret_len;
+	enum client_auth_rc rc;
 
-	id = form_get(f, "client_id", &id_len);
-	secret = form_get(f, "client_secret", &secret_len);
-	switch (client_authenticate(app->db, authorization, id, id_len, secret, secret_len,
-	    c, &how)) {
-	case CLIENT_AUTH_OK:
-		return 0;
-	case CLIENT_AUTH_INVALID_REQUEST:
-		fail(a, 400, OAUTH2_INVALID_REQUEST, how.why);
+	if (creds_read(authorization, f, &cr, &how, a) != 0)
 		return -1;
-	case CLIENT_AUTH_FAILED: {
-		char cid[256];
-
-		/* A security event (event.h): the client id if sent in the form. */
-		event_log("client_auth_failure", "client", id != NULL ?
-		    event_strn(cid, sizeof(cid), id, id_len) : NULL,
-		    "header", how.used_header ? "yes" : "no", "reason", how.why, (char *)NULL);
-		/* RFC 6749 §5.2: 401; WWW-Authenticate when the header was used. */
-		fail(a, 401, OAUTH2_INVALID_CLIENT, how.why);
-		a->www_basic = how.used_header;
+	rc = client_authenticate(app->db, &cr, c, &how);
+	client_creds_clear(&cr);
+	if (rc != CLIENT_AUTH_OK) {
+		auth_refused(a, rc, &how, f);
 		return -1;
 	}
-	default:
-		unavailable(a);
-		return -1;
-	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -216,9 +248,10 @@ first_error(void *arg, const char *field, const char *message)
 
 /* RFC 6749 §4.3: the resource owner's password, through Login's path. */
 static void
-grant_password(struct app *app, const struct client *c, const struct form *f,
+grant_password(struct app *app, const char *authorization, const struct form *f,
     struct oauth2_answer *a)
 {
+	struct client client, *c = &client;
 	struct account_input in;
 	struct first_error e = { .a = a };
 	struct session_tokens t;
@@ -226,6 +259,8 @@ grant_password(struct app *app, const struct client *c, const struct form *f,
 	long long retry_after = 0;
 	enum session_rc rc;
 
+	if (authenticate(app, authorization, f, c, a) != 0)
+		return;
 	memset(&in, 0, sizeof(in));
 	in.email.p = form_get(f, "username", &in.email.len);
 	in.password.p = form_get(f, "password", &in.password.len);
@@ -245,40 +280,64 @@ grant_password(struct app *app, const struct client *c, const struct form *f,
 	session_tokens_clear(&t);
 }
 
-/* RFC 6749 §6: the same rotation as /api/Auth/RefreshToken. */
+/*
+ * RFC 6749 §6: the same rotation as /api/Auth/RefreshToken. The client is
+ * judged on the row the token's lookup reads with it (issue 11: one read,
+ * as at RefreshToken); only when the token is unknown or another client's
+ * is the client looked up on its own, so that a client that fails to
+ * authenticate hears invalid_client whatever the token.
+ */
 static void
-grant_refresh(struct app *app, const struct client *c, const struct form *f,
+grant_refresh(struct app *app, const char *authorization, const struct form *f,
     struct oauth2_answer *a)
 {
 	struct session_tokens t;
+	struct session_client who;
+	struct client_creds cr;
+	struct client c;
 	const char *token, *scope;
 	size_t token_len, scope_len;
 	enum session_rc rc;
+	enum client_auth_rc arc;
 
 	if ((token = form_get(f, "refresh_token", &token_len)) == NULL) {
-		fail(a, 400, OAUTH2_INVALID_REQUEST, "refresh_token is required.");
+		if (authenticate(app, authorization, f, &c, a) == 0)
+			fail(a, 400, OAUTH2_INVALID_REQUEST, "refresh_token is required.");
 		return;
 	}
+	memset(&who, 0, sizeof(who));
+	if (creds_read(authorization, f, &cr, &who.how, a) != 0)
+		return;
+	who.id = cr.id;
+	who.len = cr.id_len;
+	who.creds = &cr;
 	scope = form_get(f, "scope", &scope_len);
-	rc = session_refresh(app, token, token_len, c->client_id, strlen(c->client_id),
-	    scope, scope_len, &t);
-	if (rc != SESSION_OK) {
+	rc = session_refresh(app, token, token_len, &who, scope, scope_len, &t);
+	if (rc == SESSION_OK) {
+		token_answer(app, a, t.access, t.refresh, t.scope);
+		session_tokens_clear(&t);
+	} else if (who.judged && who.auth != CLIENT_AUTH_OK)
+		auth_refused(a, who.auth, &who.how, f);
+	else if (!who.judged && rc != SESSION_UNAVAILABLE &&
+	    (arc = client_authenticate(app->db, &cr, &c, &who.how)) != CLIENT_AUTH_OK)
+		auth_refused(a, arc, &who.how, f);
+	else
 		session_failed(a, rc, 0);
-		return;
-	}
-	token_answer(app, a, t.access, t.refresh, t.scope);
-	session_tokens_clear(&t);
+	client_creds_clear(&cr);
 }
 
 /* RFC 6749 §4.4: confidential clients only, for themselves; no refresh token. */
 static void
-grant_client_credentials(struct app *app, const struct client *c, const struct form *f,
+grant_client_credentials(struct app *app, const char *authorization, const struct form *f,
     struct oauth2_answer *a)
 {
+	struct client client, *c = &client;
 	char scope[CLIENT_SCOPES_MAX + 1];
 	enum keys_rc krc;
 	char *access;
 
+	if (authenticate(app, authorization, f, c, a) != 0)
+		return;
 	if (!c->confidential) {
 		fail(a, 400, OAUTH2_UNAUTHORIZED_CLIENT,
 		    "client_credentials is for confidential clients only.");
@@ -301,14 +360,14 @@ oauth2_token(struct app *app, const char *authorization, const struct form *f,
 {
 	static const struct {
 		const char *name;
-		void (*grant)(struct app *, const struct client *, const struct form *,
+		/* Each authenticates the client as it needs (RFC 6749 §3.2.1). */
+		void (*grant)(struct app *, const char *, const struct form *,
 		    struct oauth2_answer *);
 	} grants[] = {
 		{ "password", grant_password },
 		{ "refresh_token", grant_refresh },
 		{ "client_credentials", grant_client_credentials },
 	};
-	struct client c;
 	const char *type;
 	size_t i;
 
@@ -325,9 +384,7 @@ oauth2_token(struct app *app, const char *authorization, const struct form *f,
 		    "grant_type must be password, refresh_token or client_credentials.");
 		return;
 	}
-	if (authenticate(app, authorization, f, &c, a) != 0)
-		return;
-	grants[i].grant(app, &c, f, a);
+	grants[i].grant(app, authorization, f, a);
 }
 
 /* ------------------------------------------------------------------ */

@@ -191,10 +191,8 @@ struct stored_token {
 	long long id, user_id, client_id, revoked, expired, replaced_null, just_revoked;
 	long long child_live;   /* the token that replaced it is still unused */
 	char family[FAMILY_HEX + 1];
-	char client_name[CLIENT_ID_MAX + 1];
-	char url[CLIENT_URL_MAX + 1];
-	char scope[CLIENT_SCOPES_MAX + 1];              /* the family's, "" for none */
-	char client_scopes[CLIENT_SCOPES_MAX + 1];      /* what the client may ask for now */
+	char scope[CLIENT_SCOPES_MAX + 1];      /* the family's, "" for none */
+	struct client client;                   /* its client as it is now */
 };
 
 /* token_find's row callback: the token's columns repeat; one role per row. */
@@ -216,10 +214,10 @@ token_row(void *arg)
 }
 
 /*
- * The stored token with hash, its client, and into u its user with the
- * user's roles as they are now (SPEC §3), in one query: one round
- * trip and one statement for MariaDB to parse and plan instead of two
- * (issue 14). A row per role, the token's and user's columns repeated, or
+ * The stored token with hash, its client (for the token endpoint's client
+ * authentication too, issue 11), and into u its user with the user's
+ * roles as they are now (SPEC §3), in one query: one round trip and one
+ * statement for MariaDB to parse and plan instead of three (issue 14). A row per role, the token's and user's columns repeated, or
  * one row with a NULL role for a user without any. The user's password
  * hash is not read: a refresh does not need it. Every lookup is by a
  * unique or primary key (EXPLAIN: const, const, const, ref, eq_ref).
@@ -228,7 +226,7 @@ static enum session_rc
 token_find(struct app *app, const char *hash, struct stored_token *t, struct account_user *u)
 {
 	size_t n = 0;
-	int replaced_null = 0;
+	int replaced_null = 0, secret_null = 0;
 	long long replaced = 0, uid = 0;
 	struct token_rows rows = { .u = u };
 	struct db_param p[] = { DB_INT(app->cfg.refresh_reuse_interval), DB_STR(hash) };
@@ -237,10 +235,11 @@ token_find(struct app *app, const char *hash, struct stored_token *t, struct acc
 		DB_OUT_STR(t->family, sizeof(t->family)), DB_OUT_INT(&t->revoked),
 		DB_OUT_INT(&t->expired), DB_OUT_INT_N(&replaced, &replaced_null),
 		DB_OUT_INT(&t->just_revoked), DB_OUT_INT(&t->child_live),
-		DB_OUT_STR(t->client_name, sizeof(t->client_name)),
-		DB_OUT_STR(t->url, sizeof(t->url)),
+		DB_OUT_STR(t->client.client_id, sizeof(t->client.client_id)),
+		DB_OUT_STR(t->client.url, sizeof(t->client.url)),
 		DB_OUT_STR(t->scope, sizeof(t->scope)),
-		DB_OUT_STR(t->client_scopes, sizeof(t->client_scopes)),
+		DB_OUT_STR(t->client.scopes, sizeof(t->client.scopes)),
+		DB_OUT_STR_N(t->client.secret_hash, sizeof(t->client.secret_hash), &secret_null),
 		DB_OUT_INT(&uid),
 		DB_OUT_STR(u->email, sizeof(u->email)),
 		DB_OUT_STR(u->firstname, sizeof(u->firstname)),
@@ -256,7 +255,7 @@ token_find(struct app *app, const char *hash, struct stored_token *t, struct acc
 	    "rt.ExpiresAt <= UTC_TIMESTAMP(), rt.ReplacedBy, "
 	    "IFNULL(rt.RevokedAt > UTC_TIMESTAMP() - INTERVAL ? SECOND, 0), "
 	    "IFNULL((SELECT ch.IsRevoked = 0 FROM RefreshTokens ch WHERE ch.Id = rt.ReplacedBy), 0), "
-	    "c.ClientId, c.ClientURL, IFNULL(rt.Scope, ''), c.Scopes, "
+	    "c.ClientId, c.ClientURL, IFNULL(rt.Scope, ''), c.Scopes, c.SecretHash, "
 	    "u.Id, u.Email, u.Firstname, u.Lastname, r.Name "
 	    "FROM RefreshTokens rt JOIN Clients c ON c.Id = rt.ClientId "
 	    "JOIN Users u ON u.Id = rt.UserId "
@@ -267,6 +266,8 @@ token_find(struct app *app, const char *hash, struct stored_token *t, struct acc
 		return SESSION_UNAVAILABLE;
 	}
 	u->id = uid;
+	t->client.id = t->client_id;
+	t->client.confidential = !secret_null;  /* as client_find has it */
 	/* In C: an ORDER BY would cost MariaDB a temporary table and a sort. */
 	account_roles_sort(u);
 	t->replaced_null = replaced_null;
@@ -323,7 +324,7 @@ rotate_tx(struct db *db, void *arg)
 
 enum session_rc
 session_refresh(struct app *app, const char *token, size_t token_len,
-    const char *client_id, size_t client_len, const char *scope, size_t scope_len,
+    struct session_client *who, const char *scope, size_t scope_len,
     struct session_tokens *out)
 {
 	struct stored_token old;
@@ -334,6 +335,7 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 	enum db_rc drc;
 
 	memset(out, 0, sizeof(*out));
+	who->judged = 0;
 	if (refresh_hash(hash, token, token_len) != 0)
 		return SESSION_INVALID_TOKEN;
 	if ((u = malloc(sizeof(*u))) == NULL)
@@ -342,10 +344,20 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 	if ((rc = token_find(app, hash, &old, u)) != SESSION_OK)
 		goto done;
 	/* A token issued to another client is as good as unknown. */
-	if (strlen(old.client_name) != client_len ||
-	    sodium_memcmp(old.client_name, client_id, client_len) != 0) {
+	if (strlen(old.client.client_id) != who->len ||
+	    sodium_memcmp(old.client.client_id, who->id, who->len) != 0) {
 		rc = SESSION_INVALID_TOKEN;
 		goto done;
+	}
+	/* RFC 6749 §6: the client authenticates before anything happens to
+	 * the token, reuse detection included. */
+	if (who->creds != NULL) {
+		who->judged = 1;
+		who->auth = client_creds_check(who->creds, &old.client, &who->how);
+		if (who->auth != CLIENT_AUTH_OK) {
+			rc = SESSION_BAD_CLIENT;
+			goto done;
+		}
 	}
 	if (old.revoked) {
 		/* A request that reached us only after a concurrent one with
@@ -369,7 +381,7 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 				goto done;
 			}
 			event_log("refresh_reuse", "user_id", event_num(n, old.user_id),
-			    "client", old.client_name, "family", old.family,
+			    "client", old.client.client_id, "family", old.family,
 			    "family_revoked", "yes", (char *)NULL);
 		}
 		rc = SESSION_REVOKED;
@@ -389,11 +401,12 @@ session_refresh(struct app *app, const char *token, size_t token_len,
 		}
 	} else
 		memcpy(asked, old.scope, sizeof(asked));
-	client_scope_intersect(asked, old.client_scopes, granted, sizeof(granted));
+	client_scope_intersect(asked, old.client.scopes, granted, sizeof(granted));
 
 	/* The signature before the transaction: the row lock is held only
 	 * for two short statements. */
-	if ((rc = tokens_make(app, u, old.url, old.client_name, granted, out)) != SESSION_OK)
+	if ((rc = tokens_make(app, u, old.client.url, old.client.client_id, granted, out)) !=
+	    SESSION_OK)
 		goto done;
 	if (refresh_hash(new_hash, out->refresh, strlen(out->refresh)) != 0) {
 		rc = SESSION_UNAVAILABLE;
@@ -522,8 +535,8 @@ session_revoke(struct app *app, const char *token, size_t token_len,
 	if (rc != SESSION_OK)
 		return rc;
 	/* RFC 7009 §2.1: only the client it was issued to may revoke it. */
-	if (strlen(t.client_name) != client_len ||
-	    memcmp(t.client_name, client_id, client_len) != 0)
+	if (strlen(t.client.client_id) != client_len ||
+	    memcmp(t.client.client_id, client_id, client_len) != 0)
 		return SESSION_INVALID_TOKEN;
 	/* SPEC §9: with its family, as reuse detection does. */
 	if (db_transaction(app->db, family_revoke_tx, t.family) != DB_OK)

@@ -64,14 +64,32 @@ enum session_rc session_login(struct app *app, const char *email, size_t email_l
 	__attribute__((warn_unused_result));
 
 /*
- * Rotate a refresh token issued to client_id. scope (scope_len bytes) is
+ * The client a refresh is for: its ClientId, and at the OAuth 2.0 token
+ * endpoint the credentials it presented (NULL at the tutorial's
+ * RefreshToken, where the ClientId alone names the client). They are
+ * judged against the client row the token's own lookup reads (one read,
+ * issue 11); when the token is unknown or another client's, judged is 0
+ * and the caller judges the client on its own row.
+ */
+struct session_client {
+	const char *id;
+	size_t len;
+	const struct client_creds *creds;
+	int judged;                     /* out: creds were judged (client_creds_check) */
+	enum client_auth_rc auth;       /* out: the verdict when judged */
+	struct client_auth how;         /* out: why, when it is not CLIENT_AUTH_OK */
+};
+
+/*
+ * Rotate a refresh token issued to who's client; with credentials that
+ * fail, SESSION_BAD_CLIENT and nothing happens to the token. scope (scope_len bytes) is
  * what the refresh asks for: NULL for the family's scope, else a subset of
  * it (RFC 6749 §6; more is SESSION_BAD_SCOPE). The access token gets it,
  * less any scope the client may no longer ask for; the new refresh token
  * keeps the family's.
  */
 enum session_rc session_refresh(struct app *app, const char *token, size_t token_len,
-    const char *client_id, size_t client_len, const char *scope, size_t scope_len,
+    struct session_client *who, const char *scope, size_t scope_len,
     struct session_tokens *out) __attribute__((warn_unused_result));
 
 /*

@@ -194,10 +194,42 @@ oauth /oauth2/token "grant_type=refresh_token&refresh_token=$rx&client_id=Client
 refused 400 invalid_grant "an expired refresh token"
 is "$(json .error_description)" "Refresh token has expired." "  says so"
 
-# A confidential client's refresh needs its secret.
+# A confidential client's refresh needs its secret. The client is judged on
+# the row the token's own lookup reads (issue 11), or, when the token is
+# unknown or another client's, on its own: a client that fails to
+# authenticate hears invalid_client whatever the token, and nothing happens.
+before=$(state)
 oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&client_id=Svc"
 refused 401 invalid_client "refresh by a confidential client without its secret"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt" "Svc:${svc}x"
+refused 401 invalid_client "refresh by a confidential client with a wrong secret (Basic)"
+is "$(header WWW-Authenticate | cut -d' ' -f1)" "Basic" "  with WWW-Authenticate: Basic"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&client_id=Svc&client_secret=${svc}x"
+refused 401 invalid_client "  and with a wrong secret in the form"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "Svc:${svc}x"
+refused 401 invalid_client "an unknown refresh token and a wrong secret: invalid_client first"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt" "Nobody:$svc"
+refused 401 invalid_client "a client that does not exist, with a live token of another"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&client_id=Client1&client_secret=$svc"
+refused 401 invalid_client "a public client sending a secret, with a confidential client's token"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt" "ops%3Asvc%25%2B:$ops"
+refused 400 invalid_grant "another confidential client, authenticated, with Svc's token"
+# A rotated-away token of Svc: reuse detection ends the family, but only
+# for the client itself; one that cannot authenticate changes nothing.
+oauth /oauth2/token "$PW" "Svc:$svc"
+reuse_rt=$(json .refresh_token)
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$reuse_rt" "Svc:$svc"
+reuse_next=$(json .refresh_token)
+before=$(state)
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$reuse_rt" "Svc:${svc}x"
+refused 401 invalid_client "a rotated-away token with a wrong secret: no reuse detection"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$reuse_next" "Svc:$svc"
+is "$STATUS" 200 "  the family lives on: its newest token still refreshes"
+oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt" "Svc:$svc"
+is "$STATUS" 200 "after all of that, Svc's token refreshes with the right secret"
+svc_rt=$(json .refresh_token)
 # Scope: narrower is fine, wider is invalid_scope; the family keeps its own.
+before=$(state)
 oauth /oauth2/token "grant_type=refresh_token&refresh_token=$svc_rt&scope=read+admin" "Svc:$svc"
 refused 400 invalid_scope "refresh asking for a scope off the client's list"
 oauth /oauth2/token "$PW&scope=read" "Svc:$svc"
