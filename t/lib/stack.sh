@@ -219,7 +219,7 @@ stack_mariadb_start() {
 		    --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
 		    --max-connections=500 --skip-name-resolve \
 		    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-		    >/dev/null 2>&1 &
+		    ${STACK_MARIADB_OPTS:-} >/dev/null 2>&1 &
 		_dbpid=$!
 		_i=0
 		until stack_mariadb_ping "$_m"; do
@@ -315,7 +315,9 @@ stack_mariadb_stop() {
 # Variables read: STACK_HTTPS_PORT (default: a free port), STACK_WORKERS
 # (workers per program, default 2), RATE_LIMIT (off: no limit_req),
 # STACK_NGINX_SED (one more sed expression for nginx/jwtauth.conf),
-# STACK_PROGRAMS (default: every program).
+# STACK_PROGRAMS (default: every program), STACK_MARIADB_OPTS (more
+# mariadbd options, after the stack's own: make bench sizes the buffer
+# pool with it).
 # ---------------------------------------------------------------------------
 
 : "${top_builddir:=$top_srcdir}"
