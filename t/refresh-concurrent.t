@@ -103,6 +103,43 @@ anon api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$winner\",\"ClientId\"
 is "$STATUS" 200 "the winner's new token still refreshes: the losers did not revoke the family"
 [ "$STATUS" = 200 ] || diag "$BODY"
 
+# ---- N at once, one token, every rotation held at its INSERT ---------------
+# Above, whether two rotations overlap is left to the scheduler. Here they
+# must: a transaction of the test's holds the user's row, so each worker's
+# INSERT of the new token waits on its foreign-key check, after its lookup
+# found the token live. Released together, only the guard of the UPDATE
+# (IsRevoked = 0) leaves one winner (make mutants: rotation-guard).
+api_login dave@example.com Password@123 || bail_out "cannot log in"
+held=$REFRESH
+hfam=$(stack_sql "SELECT FamilyId FROM RefreshTokens WHERE TokenHash = SHA2('$held', 256)")
+uid=$(stack_sql "SELECT Id FROM Users WHERE Email = 'dave@example.com'")
+stack_sql "START TRANSACTION; SELECT Id FROM Users WHERE Id = $uid FOR UPDATE;
+    DO SLEEP(30); COMMIT" >/dev/null &
+holder=$!
+# sql_at_least N SQL: SQL's one number is N or more.
+sql_at_least() {
+	[ "$(stack_sql "$2")" -ge "$1" ] 2>/dev/null
+}
+eventually sql_at_least 1 "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_rows_locked > 0"
+set --
+i=0
+while [ "$i" -lt "$N" ]; do
+	set -- "$@" "$held"
+	i=$((i + 1))
+done
+fire "$TAP_TMP/held" "$@" &
+firing=$!
+# Every worker waits at its INSERT (STACK_WORKERS): then let them all go.
+eventually sql_at_least "$STACK_WORKERS" "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS"
+ok $? "all $STACK_WORKERS workers found the token live and wait at their INSERT"
+stack_sql "KILL QUERY $(stack_sql "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%'")"
+wait "$firing"
+wait "$holder"
+is "$(count "$TAP_TMP/held" 200):$(count "$TAP_TMP/held" 401):$(count "$TAP_TMP/held" '5..')" \
+    "1:$((N - 1)):0" "rotations held together at their INSERT: exactly one 200, the others 401"
+is "$(stack_sql "SELECT COUNT(*) FROM RefreshTokens WHERE FamilyId = '$hfam'")" 2 \
+    "  the family holds the original and exactly one new token"
+
 # ---- N at once, N tokens ----------------------------------------------------
 set --
 i=0
