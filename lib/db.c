@@ -266,6 +266,26 @@ db_session_int(struct db *db, const char *sql, long long *out)
 	return rc;
 }
 
+/* 1 if the Galera node of this new session is ready (wsrep_ready ON). */
+static int
+db_galera_ready(struct db *db)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int ready = 0;
+
+	/* SHOW, because a node that is not ready refuses most SELECTs. */
+	if (mysql_query(db->mysql, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'") != 0)
+		return 0;
+	if ((res = mysql_store_result(db->mysql)) == NULL)
+		return 0;
+	if ((row = mysql_fetch_row(res)) != NULL && mysql_num_fields(res) == 2 &&
+	    row[1] != NULL && strcmp(row[1], "ON") == 0)
+		ready = 1;
+	mysql_free_result(res);
+	return ready;
+}
+
 /*
  * Open a connection to host i and set the session up. Return DB_OK or
  * DB_UNAVAILABLE (logged).
@@ -378,6 +398,18 @@ db_connect_host(struct db *db, size_t i)
 		wsrep = 0;
 	}
 	db->galera = wsrep != 0;
+	/*
+	 * A Galera node outside the primary component (cut off, or still
+	 * joining) answers a read that waits for the cluster with 1205 and
+	 * anything else with 1047: a worker that connected to it would
+	 * answer 503 while the next host serves. Such a node is passed over
+	 * as if it were down.
+	 */
+	if (db->galera && !db_galera_ready(db)) {
+		log_warn("MariaDB at %s:%u is a Galera node that is not ready (wsrep_ready): "
+		    "trying the next host", host, port);
+		goto fail;
+	}
 	db_touch(db);
 	return DB_OK;
 

@@ -7,6 +7,8 @@
 #   node 3 before the cut, get 1047, move to node 1 (lib/db.c, db_fail)
 #   and answer Login, RefreshToken and GetById with 200, without a
 #   restart; the programs log "node not ready, trying the next host";
+# - site 1's workers started during the cut pass node 3 over at connect
+#   (wsrep_ready OFF, lib/db.c db_galera_ready) and serve through node 1;
 # - site 2, whose only database is node 3, answers 503 with the JSON body
 #   at once: no hang, no other 5xx, no worker crash;
 # - node 3 rejoins (gmcast.isolate=0) and is Synced again: it reads the
@@ -145,6 +147,8 @@ grep -q '1047 ' "$TAP_TMP/not-ready.log"
 ok $? "site 1 logged 1047, \"$NOT_READY\""
 grep -q 'connected to database host 2 of 2 (was host 1)' "$TAP_TMP/site1/log/"*.log
 ok $? "its workers logged the move to the second host"
+! grep -q "is a Galera node that is not ready" "$TAP_TMP/site1/log/"*.log
+ok $? "  straight to it, without trying node 3 again first"
 
 # ---- site 2: node 3 only --------------------------------------------------------
 # Its login worker meets 1047 (prepared before the cut) and tries its only
@@ -171,6 +175,30 @@ is "$bad" 0 "site 2 (node 3 only) answers 503 $UNAVAILABLE to all four, each wit
 # nginx answers a worker's crash with the same 503 body (error_page): the
 # workers must be the same ones.
 is "$(workers 2)" "$pids2" "site 2's workers were not restarted"
+
+# ---- site 1: workers that start during the cut ---------------------------------
+# A worker that connects while its first host is cut off must not settle
+# there: node 3 takes the connection but is not ready (wsrep_ready OFF),
+# and a read that waits for the cluster would fail at its prepare with
+# 1205. It is passed over as if it were down (lib/db.c, db_galera_ready).
+old_rt=$(pgrep -P "$(cat "$TAP_TMP/site1/run/refresh-token.pid")")
+old_pr=$(pgrep -P "$(cat "$TAP_TMP/site1/run/products.pid")")
+kill -KILL $old_rt $old_pr
+fresh() {
+	_rt=$(pgrep -P "$(cat "$TAP_TMP/site1/run/refresh-token.pid")")
+	_pr=$(pgrep -P "$(cat "$TAP_TMP/site1/run/products.pid")")
+	[ -n "$_rt" ] && [ -n "$_pr" ] && [ "$_rt" != "$old_rt" ] && [ "$_pr" != "$old_pr" ]
+}
+wait_for 30 fresh
+ok $? "site 1's refresh-token and products workers killed and restarted during the cut"
+galera_on "$TAP_TMP/site1"
+api_login nr@example.com Password@123 || diag "Login: $STATUS $BODY"
+api POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$REFRESH\",\"ClientId\":\"Client1\"}"
+is "$STATUS" 200 "site 1, a worker started during the cut: RefreshToken 200"
+AUTH=$TOKEN api GET /api/Products/GetById/1
+is "$STATUS" 200 "site 1, a worker started during the cut: GetById 200"
+grep -q "is a Galera node that is not ready" "$TAP_TMP/site1/log/"*.log
+ok $? "  they logged node 3 as not ready and went on to the next host"
 
 # ---- node 3 rejoins ------------------------------------------------------------
 galera_sql 3 "SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'"
