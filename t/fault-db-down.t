@@ -31,23 +31,6 @@ UNAVAILABLE='{"message":"Service temporarily unavailable."}'
 HANG=60
 PROGRAMS="login refresh-token users products jwks"
 
-# treq METHOD PATH [BODY]: api, plus $SECS, curl's time_total.
-treq() {
-	_m=$1 _p=$2
-	shift 2
-	api "$_m" "$_p" "${1:-}" -w '%{http_code} %{time_total}'
-	SECS=${STATUS#* }
-	STATUS=${STATUS%% *}
-}
-
-# The worker pids of every program, children of its multiwatch.
-workers() {
-	for _prog in $PROGRAMS; do
-		printf '%s:' "$_prog"
-		pgrep -P "$(cat "$STACK_DIR/run/$_prog.pid")" | sort -n | tr '\n' ' '
-	done
-}
-
 fast() {
 	awk -v s="$1" -v max="$HANG" 'BEGIN { exit !(s + 0 < max) }'
 }
@@ -82,7 +65,7 @@ for _i in 1 2 3 4; do
 	anon api GET /.well-known/jwks.json
 done
 
-PIDS_BEFORE=$(workers)
+PIDS_BEFORE=$(worker_pids "$STACK_DIR" $PROGRAMS)
 diag "workers: $PIDS_BEFORE"
 ROWS_BEFORE=$(stack_sql "SELECT (SELECT COUNT(*) FROM Users), (SELECT COUNT(*) FROM Products),
     (SELECT COUNT(*) FROM RefreshTokens), (SELECT COUNT(*) FROM RefreshTokens WHERE IsRevoked = 1)")
@@ -135,7 +118,7 @@ all_work() {
 	is "$STATUS $(json length)" "200 3" "$PHASE: GetAll 200, no product added or deleted"
 	anon api GET /.well-known/jwks.json
 	is "$STATUS $BODY" "200 $JWKS" "$PHASE: JWKS 200, the same keys"
-	is "$(workers)" "$PIDS_BEFORE" "$PHASE: no worker died or was replaced"
+	is "$(worker_pids "$STACK_DIR" $PROGRAMS)" "$PIDS_BEFORE" "$PHASE: no worker died or was replaced"
 }
 
 # No write half done: the rows are as before, but for what all_work did
@@ -169,7 +152,7 @@ stack_mariadb_stop "$TAP_TMP"
 ok $? "MariaDB is stopped (no socket)"
 sleep 1.5       # past key_cache_refresh: every cache is due for a reload
 all_endpoints
-is "$(workers)" "$PIDS_BEFORE" "$PHASE: no worker died or was replaced"
+is "$(worker_pids "$STACK_DIR" $PROGRAMS)" "$PIDS_BEFORE" "$PHASE: no worker died or was replaced"
 
 # ---- 2. started again ----------------------------------------------------
 PHASE=restarted
@@ -194,7 +177,7 @@ expect_503 RefreshToken POST /api/Auth/RefreshToken \
 AUTH=$T_ALICE expect_503 UpdateProfile PUT /api/Users/UpdateProfile '{"Firstname":"Alicia"}'
 AUTH=$T_BOSS expect_503 Update PUT /api/Products/Update/2 '{"Name":"Changed","Price":2}'
 expect_503 GetAll GET /api/Products/GetAll
-is "$(workers)" "$PIDS_BEFORE" "$PHASE: no worker died or was replaced"
+is "$(worker_pids "$STACK_DIR" $PROGRAMS)" "$PIDS_BEFORE" "$PHASE: no worker died or was replaced"
 
 # ---- 4. thawed -----------------------------------------------------------
 PHASE=thawed

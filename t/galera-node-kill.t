@@ -103,15 +103,6 @@ count() {
 lines() {
 	wc -l <"$L/$1.log" 2>/dev/null || echo 0
 }
-# wait_for DEADLINE-SECONDS COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-	_d=$(( $(date +%s) + $1 ))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -ge "$_d" ] && return 1
-		sleep 0.2
-	done
-}
 
 for s in 1 2 3 4; do
 	load "$s" &
@@ -122,7 +113,7 @@ warm() {
 		[ "$(count "$_s" refresh 200)" -ge 3 ] || return 1
 	done
 }
-wait_for 60 warm
+within 60 warm
 ok $? "load running on all four sites"
 
 # ---- node 2 dies ---------------------------------------------------------------
@@ -141,7 +132,7 @@ after_kill() {
 	done
 	[ "$(count 2 '[a-z]*' 503 "$from2")" -ge 3 ]
 }
-wait_for 90 after_kill
+within 90 after_kill
 ok $? "sites 1, 3 and 4 go on rotating, site 2 answers 503"
 diag "first answers after the kill took up to $(for s in 1 3; do eval "f=\$from$s"; tail -n +"$f" "$L/$s.log" | head -n 3; done | cut -d' ' -f3 | sort -n | tail -n 1) s (Galera's eviction stall)"
 is "$(galera_status 1 wsrep_cluster_size)" 2 "nodes 1 and 3 form the cluster now"
@@ -171,7 +162,7 @@ from2=$(( $(lines 2) + 1 ))
 back() {
 	[ "$(count 2 refresh 200 "$from2")" -ge 3 ]
 }
-wait_for 60 back
+within 60 back
 ok $? "site 2 rotates again, its workers never restarted"
 
 touch "$L/stop"

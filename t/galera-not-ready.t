@@ -37,33 +37,6 @@ UNAVAILABLE='{"message":"Service temporarily unavailable."}'
 NOT_READY='node not ready, trying the next host'
 PROGRAMS="login refresh-token products"
 
-# The worker pids of site $1's programs, children of each multiwatch.
-workers() {
-	for _prog in $PROGRAMS; do
-		printf '%s:' "$_prog"
-		pgrep -P "$(cat "$TAP_TMP/site$1/run/$_prog.pid")" | sort -n | tr '\n' ' '
-	done
-}
-
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-	_d=$(( $(date +%s) + $1 ))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -ge "$_d" ] && return 1
-		sleep 0.2
-	done
-}
-
-# treq METHOD PATH [BODY]: api, plus $SECS (curl's time_total).
-treq() {
-	_m=$1 _p=$2
-	shift 2
-	api "$_m" "$_p" "${1:-}" -w '%{http_code} %{time_total}'
-	SECS=${STATUS#* }
-	STATUS=${STATUS%% *}
-}
-
 # ---- before the cut: both sites work through node 3 ----------------------------
 galera_on "$TAP_TMP/site1"
 anon api POST /api/Users/Register \
@@ -89,8 +62,8 @@ api_login nr@example.com Password@123
 is "$STATUS" 200 "site 2 (node 3 only) serves before the cut"
 ! grep -q "$NOT_READY" "$TAP_TMP"/site[12]/log/*.log
 ok $? "no \"$NOT_READY\" logged yet"
-pids1=$(workers 1)
-pids2=$(workers 2)
+pids1=$(worker_pids "$TAP_TMP/site1" $PROGRAMS)
+pids2=$(worker_pids "$TAP_TMP/site2" $PROGRAMS)
 
 # ---- node 3 cut off, its server running -------------------------------------
 galera_sql 3 "SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'"
@@ -99,13 +72,13 @@ not_primary() {
 	_st=$(galera_status 3 wsrep_cluster_status)
 	[ -n "$_st" ] && [ "$_st" != Primary ]
 }
-wait_for 60 not_primary
+within 60 not_primary
 ok $? "node 3 is $(galera_status 3 wsrep_cluster_status) (was Primary)"
 refuses() {
 	galera_sql 3 "SELECT COUNT(*) FROM Users" >"$TAP_TMP/n3.out" 2>&1 && return 1
 	grep -q '^ERROR 1047 ' "$TAP_TMP/n3.out"
 }
-wait_for 30 refuses
+within 30 refuses
 ok $? "a query on node 3 answers $(grep '^ERROR' "$TAP_TMP/n3.out")"
 galera_alive "$(galera_pid 3)"
 ok $? "node 3's server still runs"
@@ -115,7 +88,7 @@ two() {
 	[ "$(galera_status 1 wsrep_cluster_size)" = 2 ] &&
 	    [ "$(galera_status 1 wsrep_cluster_status)" = Primary ]
 }
-wait_for 60 two
+within 60 two
 ok $? "nodes 1 and 2 are the primary component"
 
 # ---- site 1: node 3 refuses, node 1 answers, same workers ---------------------
@@ -141,7 +114,7 @@ done
 is "$bad" 0 "site 1: 12 more requests, every one 200"
 t1=$(date +%s)
 diag "site 1's requests during the cut took $((t1 - t0)) s"
-is "$(workers 1)" "$pids1" "site 1's workers were not restarted"
+is "$(worker_pids "$TAP_TMP/site1" $PROGRAMS)" "$pids1" "site 1's workers were not restarted"
 grep -h "$NOT_READY" "$TAP_TMP/site1/log/"*.log >"$TAP_TMP/not-ready.log"
 grep -q '1047 ' "$TAP_TMP/not-ready.log"
 ok $? "site 1 logged 1047, \"$NOT_READY\""
@@ -174,7 +147,7 @@ anon expect_503 POST /api/Auth/RefreshToken "{\"RefreshToken\":\"$tok1\",\"Clien
 is "$bad" 0 "site 2 (node 3 only) answers 503 $UNAVAILABLE to all four, each within 10 s"
 # nginx answers a worker's crash with the same 503 body (error_page): the
 # workers must be the same ones.
-is "$(workers 2)" "$pids2" "site 2's workers were not restarted"
+is "$(worker_pids "$TAP_TMP/site2" $PROGRAMS)" "$pids2" "site 2's workers were not restarted"
 
 # ---- site 1: workers that start during the cut ---------------------------------
 # A worker that connects while its first host is cut off must not settle
@@ -189,7 +162,7 @@ fresh() {
 	_pr=$(pgrep -P "$(cat "$TAP_TMP/site1/run/products.pid")")
 	[ -n "$_rt" ] && [ -n "$_pr" ] && [ "$_rt" != "$old_rt" ] && [ "$_pr" != "$old_pr" ]
 }
-wait_for 30 fresh
+within 30 fresh
 ok $? "site 1's refresh-token and products workers killed and restarted during the cut"
 galera_on "$TAP_TMP/site1"
 api_login nr@example.com Password@123 || diag "Login: $STATUS $BODY"
@@ -209,7 +182,7 @@ three() {
 	[ "$(galera_status 1 wsrep_cluster_size)" = 3 ] &&
 	    [ "$(galera_status 3 wsrep_cluster_status)" = Primary ]
 }
-wait_for 60 three
+within 60 three
 ok $? "three nodes in the primary component again"
 synced3() {
 	galera_sql 3 "SET SESSION wsrep_sync_wait = 1;

@@ -219,10 +219,38 @@ client_new() {
 # fixed time, so that a loaded machine only makes a test slower. Returns
 # CMD's last status; the test then asserts on the state CMD left behind.
 eventually() {
-	_ev_end=$(( $(date +%s) + ${WAIT_MAX:-20} ))
+	within "${WAIT_MAX:-20}" "$@"
+}
+
+# within SECONDS CMD [ARGS...]: eventually, for at most SECONDS.
+within() {
+	_ev_end=$(( $(date +%s) + $1 ))
+	shift
 	until "$@"; do
 		[ "$(date +%s)" -ge "$_ev_end" ] && return 1
 		sleep 0.2
+	done
+}
+
+# treq METHOD PATH [BODY]: api, plus $SECS, curl's time_total (the fault
+# tests: an answer must come within its timeout, never hang).
+treq() {
+	_m=$1 _p=$2
+	shift 2
+	api "$_m" "$_p" "${1:-}" -w '%{http_code} %{time_total}'
+	SECS=${STATUS#* }
+	STATUS=${STATUS%% *}
+}
+
+# worker_pids DIR PROGRAM...: "program:pid pid ... " for each PROGRAM of
+# the stack in DIR, the children of its multiwatch: a test compares them
+# before and after to show no worker died or was replaced.
+worker_pids() {
+	_wd=$1
+	shift
+	for _prog in "$@"; do
+		printf '%s:' "$_prog"
+		pgrep -P "$(cat "$_wd/run/$_prog.pid")" | sort -n | tr '\n' ' '
 	done
 }
 
