@@ -192,16 +192,16 @@ galera_on "$TAP_TMP/site3"
 i=0
 while :; do
 	api GET /.well-known/jwks.json
-	if json '.keys[].kid' | grep -qx "$newkid" && json '.keys[].kid' | grep -qx "$oldkid"; then
+	if json '.keys[].kid' | grep -qxF -- "$newkid" && json '.keys[].kid' | grep -qxF -- "$oldkid"; then
 		break
 	fi
 	i=$((i + 1))
 	[ "$i" -gt 100 ] && break
 	sleep 0.1
 done
-ok $(json '.keys[].kid' | grep -qx "$newkid"; echo $?) "node 3's JWKS publishes the key rotated on node 1"
-json '.keys[].kid' | grep -qx "$newkid" || diag "node 3's JWKS after $i polls: $STATUS $BODY"
-ok $(json '.keys[].kid' | grep -qx "$oldkid"; echo $?) "and still the retired one"
+ok $(json '.keys[].kid' | grep -qxF -- "$newkid"; echo $?) "node 3's JWKS publishes the key rotated on node 1"
+json '.keys[].kid' | grep -qxF -- "$newkid" || diag "node 3's JWKS after $i polls: $STATUS $BODY"
+ok $(json '.keys[].kid' | grep -qxF -- "$oldkid"; echo $?) "and still the retired one"
 # After the hand-over (3 s here) every site signs with the new key.
 for s in 1 2 3; do
 	galera_on "$TAP_TMP/site$s"
