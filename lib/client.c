@@ -156,8 +156,9 @@ out:
 void
 client_creds_clear(struct client_creds *cr)
 {
+	/* header_secret is secret (secret_len bytes) whenever it is set. */
 	if (cr->header_secret != NULL) {
-		sodium_memzero(cr->header_secret, cr->header_secret_len);
+		sodium_memzero(cr->header_secret, cr->secret_len);
 		free(cr->header_secret);
 	}
 	free(cr->header_id);
@@ -173,30 +174,25 @@ client_creds_read(const char *authorization,
 	how->used_header = authorization != NULL && *authorization != '\0';
 	how->why = "Client authentication failed.";
 	if (how->used_header) {
-		size_t id_len, secret_len;
-
-		if (basic_parse(authorization, &cr->header_id, &id_len, &cr->header_secret,
-		    &secret_len) != 0) {
+		if (basic_parse(authorization, &cr->header_id, &cr->id_len, &cr->header_secret,
+		    &cr->secret_len) != 0) {
 			how->why = "The Authorization header is not valid Basic client credentials.";
 			return CLIENT_AUTH_FAILED;
 		}
-		cr->header_secret_len = secret_len;
+		cr->id = cr->header_id;
+		cr->secret = cr->header_secret;
 		/* RFC 6749 §2.3: one authentication method per request. */
 		if (form_secret != NULL) {
 			how->why = "The client authenticated in more than one way.";
 			client_creds_clear(cr);
 			return CLIENT_AUTH_INVALID_REQUEST;
 		}
-		if (form_id != NULL && (form_id_len != id_len ||
-		    memcmp(form_id, cr->header_id, id_len) != 0)) {
+		if (form_id != NULL && (form_id_len != cr->id_len ||
+		    memcmp(form_id, cr->id, cr->id_len) != 0)) {
 			how->why = "client_id differs from the client of the Authorization header.";
 			client_creds_clear(cr);
 			return CLIENT_AUTH_INVALID_REQUEST;
 		}
-		cr->id = cr->header_id;
-		cr->id_len = id_len;
-		cr->secret = cr->header_secret;
-		cr->secret_len = secret_len;
 	} else {
 		cr->id = form_id;
 		cr->id_len = form_id_len;

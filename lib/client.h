@@ -72,8 +72,7 @@ struct client_auth {
 struct client_creds {
 	const char *id, *secret;        /* secret NULL if none was sent */
 	size_t id_len, secret_len;
-	char *header_id, *header_secret;
-	size_t header_secret_len;
+	char *header_id, *header_secret;        /* owned; id and secret point here if set */
 };
 
 /*

@@ -246,9 +246,13 @@ db_fail(struct db *db, unsigned int err, const char *msg, const char *what, int 
 	return DB_UNAVAILABLE;
 }
 
-/* One integer from a plain (unprepared) query on a new session. */
+/*
+ * Column col of the first row of a plain (unprepared) query on a new
+ * session, into out (cap bytes). DB_OK, or DB_UNAVAILABLE for an error,
+ * no row, a NULL, or a value that does not fit.
+ */
 static enum db_rc
-db_session_int(struct db *db, const char *sql, long long *out)
+db_session_value(struct db *db, const char *sql, unsigned int col, char *out, size_t cap)
 {
 	MYSQL_RES *res;
 	MYSQL_ROW row;
@@ -258,32 +262,13 @@ db_session_int(struct db *db, const char *sql, long long *out)
 		return DB_UNAVAILABLE;
 	if ((res = mysql_store_result(db->mysql)) == NULL)
 		return DB_UNAVAILABLE;
-	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL) {
-		*out = strtoll(row[0], NULL, 10);
+	if ((row = mysql_fetch_row(res)) != NULL && col < mysql_num_fields(res) &&
+	    row[col] != NULL && strlen(row[col]) < cap) {
+		memcpy(out, row[col], strlen(row[col]) + 1);
 		rc = DB_OK;
 	}
 	mysql_free_result(res);
 	return rc;
-}
-
-/* 1 if the Galera node of this new session is ready (wsrep_ready ON). */
-static int
-db_galera_ready(struct db *db)
-{
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	int ready = 0;
-
-	/* SHOW, because a node that is not ready refuses most SELECTs. */
-	if (mysql_query(db->mysql, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'") != 0)
-		return 0;
-	if ((res = mysql_store_result(db->mysql)) == NULL)
-		return 0;
-	if ((row = mysql_fetch_row(res)) != NULL && mysql_num_fields(res) == 2 &&
-	    row[1] != NULL && strcmp(row[1], "ON") == 0)
-		ready = 1;
-	mysql_free_result(res);
-	return ready;
 }
 
 /*
@@ -300,7 +285,7 @@ db_connect_host(struct db *db, size_t i)
 	char set[64];
 	const char *host, *sock;
 	unsigned int port;
-	long long wsrep = 0;
+	char wsrep[32] = "0", ready[8] = "";
 	int n, lost = 0;
 
 	if ((m = mysql_init(NULL)) == NULL) {
@@ -390,14 +375,14 @@ db_connect_host(struct db *db, size_t i)
 	 * that must see the latest write wait for the cluster (db_stmt_get).
 	 * A server built without wsrep has no such variable (1193): plain.
 	 */
-	if (db_session_int(db, "SELECT @@wsrep_on", &wsrep) != DB_OK) {
+	if (db_session_value(db, "SELECT @@wsrep_on", 0, wsrep, sizeof(wsrep)) != DB_OK) {
 		if (mysql_errno(m) != ER_UNKNOWN_SYSTEM_VARIABLE) {
 			(void)db_fail(db, mysql_errno(m), mysql_error(m), "SELECT @@wsrep_on", &lost);
 			goto fail;
 		}
-		wsrep = 0;
+		strcpy(wsrep, "0");
 	}
-	db->galera = wsrep != 0;
+	db->galera = strtoll(wsrep, NULL, 10) != 0;
 	/*
 	 * A Galera node outside the primary component (cut off, or still
 	 * joining) answers a read that waits for the cluster with 1205 and
@@ -405,7 +390,9 @@ db_connect_host(struct db *db, size_t i)
 	 * answer 503 while the next host serves. Such a node is passed over
 	 * as if it were down.
 	 */
-	if (db->galera && !db_galera_ready(db)) {
+	/* SHOW, because a node that is not ready refuses most SELECTs. */
+	if (db->galera && (db_session_value(db, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'", 1,
+	    ready, sizeof(ready)) != DB_OK || strcmp(ready, "ON") != 0)) {
 		log_warn("MariaDB at %s:%u is a Galera node that is not ready (wsrep_ready): "
 		    "trying the next host", host, port);
 		goto fail;

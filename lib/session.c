@@ -188,7 +188,7 @@ done:
 /* ------------------------------------------------------------------ */
 
 struct stored_token {
-	long long id, user_id, client_id, revoked, expired, replaced_null, just_revoked;
+	long long id, user_id, revoked, expired, replaced_null, just_revoked;
 	long long replaced_by;  /* the token that replaced it, unless replaced_null */
 	char family[FAMILY_HEX + 1];
 	char scope[CLIENT_SCOPES_MAX + 1];      /* the family's, "" for none */
@@ -217,10 +217,11 @@ token_row(void *arg)
  * The stored token with hash, its client (for the token endpoint's client
  * authentication too, issue 11), and into u its user with the user's
  * roles as they are now (SPEC §3), in one query: one round trip and one
- * statement for MariaDB to parse and plan instead of three (issue 14). A row per role, the token's and user's columns repeated, or
- * one row with a NULL role for a user without any. The user's password
- * hash is not read: a refresh does not need it. Every lookup is by a
- * unique or primary key (EXPLAIN: const, const, const, ref, eq_ref).
+ * statement for MariaDB to parse and plan instead of three (issue 14). A
+ * row per role, the token's and user's columns repeated, or one row with
+ * a NULL role for a user without any. The user's password hash is not
+ * read: a refresh does not need it. Every lookup is by a unique or
+ * primary key (EXPLAIN: const, const, const, ref, eq_ref).
  * Whether the token's successor is still live is asked only when it
  * matters (child_live): as a subquery here it cost every refresh about
  * 25 us of MariaDB's CPU (issue 14).
@@ -234,7 +235,7 @@ token_find(struct app *app, const char *hash, struct stored_token *t, struct acc
 	struct token_rows rows = { .u = u };
 	struct db_param p[] = { DB_INT(app->cfg.refresh_reuse_interval), DB_STR(hash) };
 	struct db_col c[] = {
-		DB_OUT_INT(&t->id), DB_OUT_INT(&t->user_id), DB_OUT_INT(&t->client_id),
+		DB_OUT_INT(&t->id), DB_OUT_INT(&t->user_id), DB_OUT_INT(&t->client.id),
 		DB_OUT_STR(t->family, sizeof(t->family)), DB_OUT_INT(&t->revoked),
 		DB_OUT_INT(&t->expired), DB_OUT_INT_N(&t->replaced_by, &replaced_null),
 		DB_OUT_INT(&t->just_revoked),
@@ -268,7 +269,6 @@ token_find(struct app *app, const char *hash, struct stored_token *t, struct acc
 		return SESSION_UNAVAILABLE;
 	}
 	u->id = uid;
-	t->client.id = t->client_id;
 	t->client.confidential = !secret_null;  /* as client_find has it */
 	/* In C: an ORDER BY would cost MariaDB a temporary table and a sort. */
 	account_roles_sort(u);
@@ -321,7 +321,7 @@ rotate_tx(struct db *db, void *arg)
 	enum db_rc rc;
 	/* RFC 6749 §6: the new refresh token has the scope of the old one. */
 	struct db_param ins[] = { DB_STR(r->new_hash), DB_INT(r->old->user_id),
-	    DB_INT(r->old->client_id), DB_STR(r->old->family), DB_INT(r->lifetime),
+	    DB_INT(r->old->client.id), DB_STR(r->old->family), DB_INT(r->lifetime),
 	    DB_STR(r->old->scope) };
 
 	rc = db_exec(db, sql_insert_token, ins, DB_NPARAMS(ins), NULL, &new_id);

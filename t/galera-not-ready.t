@@ -8,7 +8,7 @@
 #   and answer Login, RefreshToken and GetById with 200, without a
 #   restart; the programs log "node not ready, trying the next host";
 # - site 1's workers started during the cut pass node 3 over at connect
-#   (wsrep_ready OFF, lib/db.c db_galera_ready) and serve through node 1;
+#   (wsrep_ready OFF, lib/db.c db_connect_host) and serve through node 1;
 # - site 2, whose only database is node 3, answers 503 with the JSON body
 #   at once: no hang, no other 5xx, no worker crash;
 # - node 3 rejoins (gmcast.isolate=0) and is Synced again: it reads the
@@ -153,7 +153,7 @@ is "$(worker_pids "$TAP_TMP/site2" $PROGRAMS)" "$pids2" "site 2's workers were n
 # A worker that connects while its first host is cut off must not settle
 # there: node 3 takes the connection but is not ready (wsrep_ready OFF),
 # and a read that waits for the cluster would fail at its prepare with
-# 1205. It is passed over as if it were down (lib/db.c, db_galera_ready).
+# 1205. It is passed over as if it were down (lib/db.c, db_connect_host).
 old_rt=$(pgrep -P "$(cat "$TAP_TMP/site1/run/refresh-token.pid")")
 old_pr=$(pgrep -P "$(cat "$TAP_TMP/site1/run/products.pid")")
 kill -KILL $old_rt $old_pr
